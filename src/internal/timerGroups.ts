@@ -1,0 +1,191 @@
+import { nextCronTime, type ParsedCron } from '../cron';
+import type { Fire } from '../types';
+import type { Clock, TimerHandle } from './clock';
+
+/** Something armed on a shared schedule. */
+export interface TimerMemberSink {
+  next(fire: Fire<never>): void;
+}
+
+/** A per-fire delay on top of the schedule: ms, or a function giving ms. */
+export type Jitter = number | (() => number) | undefined;
+
+/** One trigger's membership of a shared schedule; `cancel()` leaves it. */
+export class TimerMember {
+  /** @internal index in the group's member array (swap-remove). */
+  index = -1;
+  private jitterTimers: TimerHandle[] | null = null;
+
+  constructor(
+    /** @internal */ readonly group: TimerGroup,
+    private readonly sink: TimerMemberSink,
+    /** Clock time the member was armed; it only receives occurrences after it. */
+    readonly armedAt: number,
+    private readonly jitter: Jitter,
+  ) {}
+
+  cancel(): void {
+    if (this.index < 0) return;
+    this.group.remove(this);
+    if (this.jitterTimers) for (const t of this.jitterTimers) t.cancel();
+    this.jitterTimers = null;
+  }
+
+  /** @internal */
+  deliver(at: number, clock: Clock): void {
+    const delay = jitterDelay(this.jitter);
+    if (delay <= 0) {
+      this.sink.next({ at });
+      return;
+    }
+    const timers = (this.jitterTimers ??= []);
+    const timer = clock.after(delay, () => {
+      timers.splice(timers.indexOf(timer), 1);
+      if (this.index >= 0) this.sink.next({ at });
+    });
+    timers.push(timer);
+  }
+}
+
+function jitterDelay(jitter: Jitter): number {
+  if (jitter === undefined || jitter === 0) return 0;
+  const ms = typeof jitter === 'function' ? jitter() : Math.random() * jitter;
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
+/**
+ * Every trigger on the same schedule (same interval and phase, or same cron and zone) shares one
+ * group and one timer: the next occurrence is computed once per occurrence, not once per task.
+ */
+export abstract class TimerGroup {
+  private readonly members: TimerMember[] = [];
+  private timer: TimerHandle | null = null;
+  /** Clock time of the next occurrence, or null when there is none. */
+  protected due: number | null = null;
+
+  constructor(
+    protected readonly owner: TimerGroups,
+    readonly key: string,
+  ) {}
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  add(sink: TimerMemberSink, jitter: Jitter): TimerMember {
+    const clock = this.owner.clock;
+    const member = new TimerMember(this, sink, clock.now(), jitter);
+    member.index = this.members.length;
+    this.members.push(member);
+    if (this.timer === null && this.due === null) {
+      this.due = this.first(clock.now());
+      this.arm();
+    }
+    return member;
+  }
+
+  remove(member: TimerMember): void {
+    const members = this.members;
+    const last = members.pop() as TimerMember;
+    if (last !== member) {
+      members[member.index] = last;
+      last.index = member.index;
+    }
+    member.index = -1;
+    if (members.length === 0) {
+      this.timer?.cancel();
+      this.timer = null;
+      this.due = null;
+      this.owner.forget(this);
+    }
+  }
+
+  /** First occurrence strictly after `now`. */
+  protected abstract first(now: number): number | null;
+  /** The occurrence after `due`, given that the clock reads `now` (skips missed ones: no burst). */
+  protected abstract following(due: number, now: number): number | null;
+
+  private arm(): void {
+    if (this.due === null) return;
+    this.timer = this.owner.clock.at(this.due, () => this.fire());
+  }
+
+  private fire(): void {
+    this.timer = null;
+    const due = this.due as number;
+    const clock = this.owner.clock;
+    // Compute and arm the next occurrence first, so a member that throws cannot stop the schedule.
+    this.due = this.following(due, clock.now());
+    this.arm();
+    // Members may leave (or join) while we deliver; deliver to those present at the occurrence.
+    const members = this.members.length === 1 ? [this.members[0]] : this.members.slice();
+    for (const member of members) {
+      if (member.index >= 0 && member.armedAt < due) member.deliver(due, clock);
+    }
+  }
+}
+
+class IntervalGroup extends TimerGroup {
+  constructor(owner: TimerGroups, key: string, private readonly interval: number) {
+    super(owner, key);
+  }
+  protected first(now: number): number {
+    return now + this.interval;
+  }
+  protected following(due: number, now: number): number {
+    const next = due + this.interval;
+    if (next > now) return next;
+    // Woke late (system sleep, blocked loop): fire once, then resume on the grid after now.
+    return due + (Math.floor((now - due) / this.interval) + 1) * this.interval;
+  }
+}
+
+class CronGroup extends TimerGroup {
+  constructor(owner: TimerGroups, key: string, private readonly cron: ParsedCron) {
+    super(owner, key);
+  }
+  protected first(now: number): number | null {
+    return nextCronTime(this.cron, now);
+  }
+  protected following(due: number, now: number): number | null {
+    // From the later of the two: missed occurrences are not replayed, and a clock that jumped
+    // back cannot make the same occurrence come round again.
+    return nextCronTime(this.cron, Math.max(due, now));
+  }
+}
+
+/** The shared schedules of one scheduler (or of one standalone trigger subscription). */
+export class TimerGroups {
+  private readonly groups = new Map<string, TimerGroup>();
+
+  constructor(readonly clock: Clock) {}
+
+  /** Number of distinct schedules armed (one timer each). */
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Joins the interval schedule whose first occurrence is `interval` ms from now. */
+  joinInterval(interval: number, sink: TimerMemberSink, jitter: Jitter): TimerMember {
+    const now = this.clock.now();
+    // Members armed at instants congruent modulo the interval share one grid of occurrences.
+    const phase = ((now % interval) + interval) % interval;
+    const key = `i${interval}:${phase}`;
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new IntervalGroup(this, key, interval)));
+    return group.add(sink, jitter);
+  }
+
+  /** Joins the schedule of a parsed cron expression. */
+  joinCron(cron: ParsedCron, sink: TimerMemberSink, jitter: Jitter): TimerMember {
+    const key = `c${cron.tz ?? ''}\u0000${cron.expression}`;
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new CronGroup(this, key, cron)));
+    return group.add(sink, jitter);
+  }
+
+  /** @internal */
+  forget(group: TimerGroup): void {
+    if (this.groups.get(group.key) === group) this.groups.delete(group.key);
+  }
+}

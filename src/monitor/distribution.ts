@@ -1,0 +1,125 @@
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { InvalidOptionError } from '../errors';
+
+/**
+ * A summary of recorded durations, in milliseconds (sub-millisecond precision).
+ * Every field is 0 when nothing was recorded.
+ */
+export interface DistributionSnapshot {
+  /** How many values were recorded. */
+  readonly count: number;
+  /** Arithmetic mean, ms. */
+  readonly mean: number;
+  /** Median, ms. */
+  readonly p50: number;
+  /** 95th percentile, ms. */
+  readonly p95: number;
+  /** 99th percentile, ms. */
+  readonly p99: number;
+  /** Largest recorded value, ms. */
+  readonly max: number;
+}
+
+/** Options of {@link Distribution}. */
+export interface DistributionOptions {
+  /**
+   * Significant decimal digits kept by the HDR histogram (1–5). 2 means every value is kept within 1 %.
+   * Each extra digit multiplies the histogram's memory by about ten.
+   * @default 2
+   */
+  readonly figures?: 1 | 2 | 3 | 4 | 5;
+  /**
+   * Largest value tracked, ms; larger values are recorded as this value (so `max` saturates here).
+   * @default 86_400_000 (24 hours)
+   */
+  readonly highestMs?: number;
+}
+
+/** The snapshot of an empty distribution, shared so that empty snapshots allocate nothing. */
+export const EMPTY_DISTRIBUTION: DistributionSnapshot = Object.freeze({
+  count: 0,
+  mean: 0,
+  p50: 0,
+  p95: 0,
+  p99: 0,
+  max: 0,
+});
+
+const DEFAULT_HIGHEST_MS = 86_400_000;
+
+/**
+ * A distribution of millisecond durations kept in Node's built-in HDR histogram
+ * (`perf_hooks.createHistogram`): constant memory, O(1) `record`, exact-to-1 % quantiles —
+ * no hand-rolled quantile estimation.
+ *
+ * Values are stored as whole microseconds plus one (HDR histograms cannot hold 0, and a run that
+ * takes 0 ms of virtual time is common under `TestScheduler`); the offset is removed again in
+ * {@link Distribution.snapshot}, so 0 ms reads back as exactly 0.
+ *
+ * Cost: `record` is one multiplication, a clamp and one native call (≈ 40 ns on Node 20, no
+ * allocation). Memory: about 3–4 KB of native memory once values are recorded with the default
+ * options (`figures: 2`), so create one only when the first value arrives.
+ *
+ * @example
+ * ```ts
+ * const d = new Distribution();
+ * d.record(1.25);
+ * d.record(4);
+ * d.snapshot(); // { count: 2, mean: 2.625, p50: 1.25, p95: 4, p99: 4, max: 4 } (within 1 %)
+ * ```
+ */
+export class Distribution {
+  private readonly histogram: RecordableHistogram;
+  /** Largest storable value: highest µs + the offset of one. */
+  private readonly highest: number;
+
+  constructor(options: DistributionOptions = {}) {
+    const figures = options.figures ?? 2;
+    const highestMs = options.highestMs ?? DEFAULT_HIGHEST_MS;
+    // Validated here because createHistogram's own errors would not name our option.
+    if (!Number.isInteger(figures) || figures < 1 || figures > 5) {
+      throw new InvalidOptionError('INVALID_OPTION', 'Distribution', 'figures', 'must be an integer from 1 to 5', figures);
+    }
+    if (typeof highestMs !== 'number' || !Number.isFinite(highestMs) || highestMs < 1) {
+      throw new InvalidOptionError('INVALID_OPTION', 'Distribution', 'highestMs', 'must be a finite number >= 1', highestMs);
+    }
+    this.highest = Math.round(highestMs * 1000) + 1;
+    this.histogram = createHistogram({ lowest: 1, highest: this.highest, figures });
+  }
+
+  /** How many values were recorded. */
+  get count(): number {
+    return this.histogram.count;
+  }
+
+  /**
+   * Records one duration in ms. Negative values count as 0, values above `highestMs` as `highestMs`;
+   * NaN is ignored. Never allocates.
+   */
+  record(ms: number): void {
+    // `x > 0` is false for NaN too, so NaN lands in the `else` branch and is dropped below.
+    let micros = ms > 0 ? Math.round(ms * 1000) + 1 : ms <= 0 ? 1 : 0;
+    if (micros === 0) return;
+    if (micros > this.highest) micros = this.highest;
+    this.histogram.record(micros);
+  }
+
+  /** The current summary in ms. Allocates one small object (≈ 1–2 µs: four native quantile reads). */
+  snapshot(): DistributionSnapshot {
+    const h = this.histogram;
+    if (h.count === 0) return EMPTY_DISTRIBUTION;
+    return {
+      count: h.count,
+      mean: (h.mean - 1) / 1000,
+      p50: (h.percentile(50) - 1) / 1000,
+      p95: (h.percentile(95) - 1) / 1000,
+      p99: (h.percentile(99) - 1) / 1000,
+      max: (h.max - 1) / 1000,
+    };
+  }
+
+  /** Forgets every recorded value. */
+  reset(): void {
+    this.histogram.reset();
+  }
+}

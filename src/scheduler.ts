@@ -1,0 +1,748 @@
+import { Subject, isObservable, type Observable, type Observer, type SchedulerLike } from 'rxjs';
+import { eachValueFrom } from 'rxjs-for-await';
+import { InvalidOptionError, SchedulerError, UnknownTaskError, DuplicateTaskError } from './errors';
+import { retryDelay } from './internal/backoff';
+import { Clock, type TimerHandle } from './internal/clock';
+import { Fifo } from './internal/fifo';
+import { PriorityQueue } from './internal/priorityQueue';
+import { TimerGroups } from './internal/timerGroups';
+import { Attempt, Run } from './run';
+import { ExecutionRecord, TaskRecord, normalizeTask, type Task } from './task';
+import { isBuiltInTrigger, type FireSink, type TriggerEnv } from './triggers/base';
+import type {
+  ExecutionStatus,
+  Fire,
+  SchedulerEvent,
+  SchedulerEventType,
+  SchedulerOptions,
+  TaskOptions,
+  Trigger,
+} from './types';
+
+/** Where the scheduler is in its lifecycle. */
+export type SchedulerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/** Options of {@link Scheduler.stop}. */
+export interface StopOptions {
+  /** Ms to let running attempts finish before they are aborted. @default no limit */
+  readonly timeout?: number;
+}
+
+/** The reason a timed-out attempt's signal is aborted with (and its recorded error). */
+export class TaskTimeoutError extends Error {
+  constructor(readonly taskId: string, readonly timeout: number) {
+    super(`task ${JSON.stringify(taskId)} timed out after ${timeout} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** The reason an attempt's signal is aborted with when `stop({ timeout })` ends it. */
+export class TaskAbortedError extends Error {
+  constructor(readonly taskId: string) {
+    super(`task ${JSON.stringify(taskId)} was aborted because the scheduler stopped`);
+    this.name = 'AbortError';
+  }
+}
+
+/**
+ * Starts at most this many runs per event-loop turn on a real clock, then yields (setImmediate)
+ * so a drained backlog of promise runs cannot starve timers. Virtual time never yields.
+ */
+const TURN_BUDGET = 1000;
+
+/**
+ * Schedules and runs background tasks: fires of every enabled task's triggers are ordered by
+ * priority (lower number first, then earliest fire) and run with at most `maxRunningTasks` runs at
+ * once. All timing goes through one RxJS `SchedulerLike`, so `TestScheduler.run()` drives it in
+ * virtual time.
+ *
+ * Lifecycle: `idle` → `start()` → `running` ⇄ `pause()`/`resume()`; `stop()` → `stopping` →
+ * `stopped`; `start()` or `resume()` re-arms a stopped scheduler from now.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new Scheduler({ maxRunningTasks: 4 });
+ * scheduler.addTask({ name: 'heartbeat', triggers: [periodicTrigger({ interval: 5_000 })], run: sendHeartbeat });
+ * scheduler.start();
+ * process.once('SIGTERM', () => scheduler.stop({ timeout: 5_000 }));
+ * ```
+ * @see periodicTrigger
+ * @see eventTrigger
+ * @see oneTimeTrigger
+ */
+export class Scheduler {
+  /** Everything that happens, as an Observable (hot; no replay). */
+  readonly events$: Observable<SchedulerEvent>;
+  /** The limit of runs at once. */
+  readonly maxRunningTasks: number;
+  /** Executions kept per task. */
+  readonly historyLimit: number;
+
+  private readonly subject = new Subject<SchedulerEvent>();
+  /** @internal */ readonly clock: Clock;
+  private readonly env: TriggerEnv;
+  private readonly registry = new Map<string, TaskRecord>();
+  /** Runs eligible to start, waiting for a slot: priority, then fire order. */
+  private readonly ready = new PriorityQueue<Run>();
+  /** Runs waiting out a retry delay (they hold no slot). */
+  private readonly retrying = new Set<Run>();
+  private lifecycle: SchedulerState = 'idle';
+  private paused = false;
+  private running = 0;
+  private pending = 0;
+  private seq = 0;
+  private idCounter = 0;
+  private draining = false;
+  private inFlight: Attempt | null = null;
+  private stopping: { promise: Promise<void>; resolve: () => void; timer: TimerHandle | null } | null = null;
+  private turnStarts = 0;
+  private yielded = false;
+
+  constructor(options: SchedulerOptions = {}) {
+    const where = 'Scheduler';
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'options', 'must be an object', options);
+    }
+    const { maxRunningTasks = 1, scheduler, historyLimit = 100, unref = false } = options;
+    if (typeof maxRunningTasks !== 'number' || !Number.isInteger(maxRunningTasks) || maxRunningTasks < 1) {
+      throw new InvalidOptionError('INVALID_MAX_RUNNING_TASKS', where, 'maxRunningTasks', 'must be a positive integer', maxRunningTasks);
+    }
+    if (typeof historyLimit !== 'number' || !Number.isInteger(historyLimit) || historyLimit < 0) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'historyLimit', 'must be an integer ≥ 0', historyLimit);
+    }
+    if (scheduler !== undefined && !isSchedulerLike(scheduler)) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'scheduler', 'must be an RxJS SchedulerLike (now() and schedule())', scheduler);
+    }
+    if (typeof unref !== 'boolean') {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'unref', 'must be a boolean', unref);
+    }
+    this.maxRunningTasks = maxRunningTasks;
+    this.historyLimit = historyLimit;
+    this.clock = new Clock(scheduler, unref);
+    this.env = { clock: this.clock, timers: new TimerGroups(this.clock) };
+    this.events$ = this.subject.asObservable();
+  }
+
+  // ── Registry ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Registers a task. Its triggers are armed at once if the scheduler is running, else on
+   * `start()`. Throws {@link SchedulerError} for invalid options or a duplicate id.
+   */
+  addTask<A = undefined, E = never, R = unknown>(options: TaskOptions<A, E, R>): Task<A, E, R> {
+    const normalized = normalizeTask(options);
+    const id = normalized.id ?? this.generateId();
+    if (this.registry.has(id)) throw new DuplicateTaskError(id);
+    const task = new TaskRecord(id, normalized, this.historyLimit);
+    this.registry.set(id, task);
+    if (this.subject.observed) this.emit('task-added', { taskId: id });
+    if (this.lifecycle === 'running' && task.enabled) this.arm(task);
+    return task as unknown as Task<A, E, R>;
+  }
+
+  /** The task with this id, or `undefined`. */
+  getTask(id: string): Task | undefined {
+    return this.registry.get(id);
+  }
+
+  /** Every registered task, in registration order. */
+  tasks(): Task[] {
+    return [...this.registry.values()];
+  }
+
+  /**
+   * Unregisters a task: its triggers are disarmed and its waiting fires and pending retries
+   * dropped (reported). A running attempt finishes, but no retry or later fire of it starts.
+   * Returns `false` for an unknown id.
+   */
+  removeTask(id: string): boolean {
+    const task = this.registry.get(id);
+    if (!task) return false;
+    this.retire(task, 'task-removed');
+    return true;
+  }
+
+  // ── Lifecycle ───────────────────────────────────────────────────────────────────────────────
+
+  /** Current lifecycle state. */
+  get state(): SchedulerState {
+    return this.lifecycle;
+  }
+
+  /** True while `pause()` holds runs back. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Attempts running now. */
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /** Fires (and retries whose delay is over) waiting for a slot. */
+  get pendingCount(): number {
+    return this.pending;
+  }
+
+  /**
+   * Arms every enabled task's triggers and starts dispatching. Idempotent while running; from
+   * `stopped` it re-arms every trigger from now (ticks missed while stopped are not replayed).
+   * Throws `SCHEDULER_STOPPING` while a `stop()` is still in progress.
+   */
+  start(): void {
+    if (this.lifecycle === 'running') return;
+    if (this.lifecycle === 'stopping') {
+      throw new SchedulerError('SCHEDULER_STOPPING', 'start: the scheduler is stopping; await stop() before starting it again');
+    }
+    this.lifecycle = 'running';
+    if (this.subject.observed) this.emit('started', {});
+    for (const task of this.registry.values()) if (task.enabled) this.arm(task);
+    this.drain();
+  }
+
+  /** Stops starting runs; triggers keep firing into the waiting queue under each overlap policy. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    if (this.subject.observed) this.emit('paused', {});
+  }
+
+  /** Undoes `pause()`, starting waiting runs in priority order; on a stopped scheduler, like `start()`. */
+  resume(): void {
+    if (this.lifecycle === 'stopped') {
+      this.paused = false;
+      this.start();
+      if (this.subject.observed) this.emit('resumed', {});
+      return;
+    }
+    if (this.lifecycle === 'stopping') {
+      throw new SchedulerError('SCHEDULER_STOPPING', 'resume: the scheduler is stopping; await stop() before resuming it');
+    }
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.subject.observed) this.emit('resumed', {});
+    this.drain();
+  }
+
+  /**
+   * Disarms every trigger, drops waiting fires and pending retries (reported as `'dropped'`), lets
+   * running attempts finish for up to `timeout` ms, then aborts them through `ctx.signal` and
+   * records them `'aborted'`. Resolves once no attempt is running; an attempt that ignores its
+   * signal is abandoned and its late result ignored. Calling it again returns the same promise.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    const timeout = options?.timeout;
+    if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0)) {
+      throw new InvalidOptionError('INVALID_TIMEOUT', 'stop', 'timeout', 'must be a number ≥ 0', timeout);
+    }
+    if (this.stopping) return this.stopping.promise;
+    const wasRunning = this.lifecycle === 'running';
+    this.lifecycle = 'stopping';
+    for (const task of this.registry.values()) this.disarm(task, false);
+    this.dropAllWaiting('stopped');
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.stopping = { promise, resolve, timer: null };
+    if (this.running === 0) this.finishStop(wasRunning);
+    else if (timeout !== undefined) this.stopping.timer = this.clock.after(timeout, () => this.abortInFlight());
+    return promise;
+  }
+
+  /** Holds one task's runs back, like `pause()` for the whole scheduler. Throws for an unknown id. */
+  pauseTask(id: string): void {
+    const task = this.require('pauseTask', id);
+    if (task.paused) return;
+    task.paused = true;
+    if (this.subject.observed) this.emit('task-paused', { taskId: id });
+  }
+
+  /** Undoes `pauseTask`. Throws for an unknown id. */
+  resumeTask(id: string): void {
+    const task = this.require('resumeTask', id);
+    if (!task.paused) return;
+    task.paused = false;
+    const parked = task.parked as Run[] | null;
+    task.parked = null;
+    if (parked) for (const run of parked) this.ready.push(run, task.priority, run.seq);
+    if (this.subject.observed) this.emit('task-resumed', { taskId: id });
+    this.drain();
+  }
+
+  /**
+   * Fires the task now, with an optional event: a fire like any other (overlap policy, priority;
+   * it waits while paused or before start). Throws for an unknown id.
+   */
+  runNow(id: string, event?: unknown): void {
+    const task = this.require('runNow', id);
+    this.admit(task, new Run(task, this.clock.now(), event, undefined, ++this.seq));
+  }
+
+  /** The events as an async iterable (each value buffered until read), via rxjs-for-await. */
+  events(): AsyncIterableIterator<SchedulerEvent> {
+    return eachValueFrom(this.events$);
+  }
+
+  // ── Triggers ────────────────────────────────────────────────────────────────────────────────
+
+  private arm(task: TaskRecord): void {
+    if (task.detachers !== null || task.removed) return;
+    const detachers: Array<(final?: boolean) => void> = [];
+    task.detachers = detachers;
+    const triggers = task.triggers;
+    for (let i = 0; i < triggers.length; i++) {
+      const trigger = triggers[i];
+      if (trigger.once && task.onceFired !== null && task.onceFired.has(i)) continue;
+      const sink = new TriggerSink(this, task, trigger, i);
+      if (isBuiltInTrigger(trigger)) {
+        detachers.push(trigger.attach(this.env, sink));
+      } else {
+        const sub = trigger.fires({ scheduler: this.clock.scheduler }).subscribe(sink as Observer<Fire<unknown>>);
+        detachers.push(() => sub.unsubscribe());
+      }
+      if (task.detachers !== detachers) break; // a synchronous fire removed the task meanwhile
+    }
+  }
+
+  private disarm(task: TaskRecord, final: boolean): void {
+    const detachers = task.detachers;
+    if (detachers === null) return;
+    task.detachers = null;
+    for (const detach of detachers) detach(final);
+  }
+
+  /** @internal A trigger of `task` fired. */
+  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, fire: Fire<unknown>): void {
+    if (task.removed || this.lifecycle !== 'running') {
+      fire.ack?.();
+      return;
+    }
+    if (trigger.once) (task.onceFired ??= new Set()).add(index);
+    this.admit(task, new Run(task, fire.at, fire.event, fire.ack, ++this.seq));
+  }
+
+  /** @internal A trigger's source failed: reported, and the task's other triggers carry on. */
+  onTriggerError(task: TaskRecord, error: unknown): void {
+    task.stats().lastError = error;
+    if (this.subject.observed) this.emit('trigger-error', { taskId: task.id, error });
+  }
+
+  /** @internal A trigger's source completed. */
+  onTriggerComplete(task: TaskRecord, trigger: Trigger<unknown>): void {
+    if (this.subject.observed && !trigger.once) this.emit('trigger-completed', { taskId: task.id });
+  }
+
+  // ── Admission (overlap policies) ────────────────────────────────────────────────────────────
+
+  private admit(task: TaskRecord, run: Run): void {
+    switch (task.overlap) {
+      case 'allow':
+        return this.enqueue(run);
+      case 'skip':
+        if (task.activeRuns > 0 || task.waitingFires > 0) return this.reject(run, 'skipped', 'task-busy');
+        return this.enqueue(run);
+      case 'buffer-one':
+        if (task.waitingFires > 0) return this.coalesce(task.waitingRun as Run, run);
+        if (task.activeRuns > 0) return this.hold(run);
+        return this.enqueue(run);
+      case 'queue':
+        if (task.activeRuns === 0 && task.waitingFires === 0) return this.enqueue(run);
+        if (task.waitingFires >= task.maxPending) return this.reject(run, 'dropped', 'max-pending');
+        return this.hold(run);
+    }
+  }
+
+  /** Makes a fire eligible for a slot: starts it at once when one is free and nothing else waits. */
+  private enqueue(run: Run): void {
+    const task = run.task;
+    task.waitingFires++;
+    task.waitingRun = run;
+    this.pending++;
+    if (!this.draining && this.ready.size === 0 && !task.paused && this.canDispatch()) {
+      this.startRun(run);
+      return;
+    }
+    this.ready.push(run, task.priority, run.seq);
+    this.drain();
+  }
+
+  /** Keeps a fire behind the task's running one ('queue', 'buffer-one'). */
+  private hold(run: Run): void {
+    const task = run.task;
+    task.waitingFires++;
+    task.waitingRun = run;
+    this.pending++;
+    ((task.queue ??= new Fifo()) as Fifo<Run>).push(run);
+  }
+
+  private coalesce(into: Run, run: Run): void {
+    const previousAck = into.ack;
+    into.event = run.event;
+    into.ack = run.ack;
+    into.task.stats().coalesced++;
+    if (this.subject.observed) this.emit('coalesced', { taskId: into.task.id, event: run.event, reason: 'buffer-one' });
+    previousAck?.();
+  }
+
+  private reject(run: Run, type: 'skipped' | 'dropped', reason: string): void {
+    const task = run.task;
+    const stats = task.stats();
+    if (type === 'skipped') stats.skipped++;
+    else stats.dropped++;
+    if (this.subject.observed) this.emit(type, { taskId: task.id, reason, event: run.event });
+    run.ack?.();
+    this.maybeRetire(task);
+  }
+
+  // ── Dispatch ────────────────────────────────────────────────────────────────────────────────
+
+  private canDispatch(): boolean {
+    if (this.lifecycle !== 'running' || this.paused || this.running >= this.maxRunningTasks) return false;
+    if (this.clock.virtual) return true;
+    if (this.turnStarts >= TURN_BUDGET) {
+      this.yielded = true;
+      return false;
+    }
+    if (this.turnStarts++ === 0) setImmediate(this.endTurn);
+    return true;
+  }
+
+  private readonly endTurn = (): void => {
+    this.turnStarts = 0;
+    if (this.yielded) {
+      this.yielded = false;
+      this.drain();
+    }
+  };
+
+  /** Starts waiting runs while slots are free: lowest priority number first, then FIFO. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      const ready = this.ready;
+      while (ready.size > 0) {
+        const run = ready.peek() as Run;
+        if (run.task.paused) {
+          // Set aside until resumeTask; it keeps its place (seq) when it comes back.
+          ready.pop();
+          ((run.task.parked ??= []) as Run[]).push(run);
+          continue;
+        }
+        if (!this.canDispatch()) break;
+        ready.pop();
+        this.startRun(run);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private startRun(run: Run): void {
+    const task = run.task;
+    this.pending--;
+    if (run.attempt === 0) {
+      task.waitingFires--;
+      task.activeRuns++;
+      if (task.waitingRun === run) task.waitingRun = null;
+    }
+    this.running++;
+    const now = this.clock.now();
+    const attempt = new Attempt(run, ++run.attempt, now);
+    const head = this.inFlight;
+    if (head !== null) head.prev = attempt;
+    attempt.next = head;
+    this.inFlight = attempt;
+    const stats = task.stats();
+    if (attempt.attempt === 1) stats.runs++;
+    stats.lastRunAt = now;
+    if (run.ack !== undefined) {
+      const ack = run.ack;
+      run.ack = undefined;
+      ack();
+    }
+    if (this.subject.observed) this.emit('run-started', { taskId: task.id, attempt: attempt.attempt, event: run.event });
+    this.invoke(task, attempt);
+  }
+
+  private invoke(task: TaskRecord, attempt: Attempt): void {
+    let result: unknown;
+    try {
+      result = task.run.call(undefined, task.args, attempt);
+    } catch (error) {
+      this.settle(attempt, 'failed', error, undefined);
+      return;
+    }
+    if (result !== null && typeof result === 'object') {
+      if (typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(
+          (value) => this.settle(attempt, 'succeeded', undefined, value),
+          (error) => this.settle(attempt, 'failed', error, undefined),
+        );
+        this.armTimeout(task, attempt);
+        return;
+      }
+      if (isObservable(result)) {
+        let last: unknown;
+        const sub = result.subscribe({
+          next: (value) => (last = value),
+          error: (error) => this.settle(attempt, 'failed', error, undefined),
+          complete: () => this.settle(attempt, 'succeeded', undefined, last),
+        });
+        if (!attempt.done) {
+          attempt.sub = sub;
+          this.armTimeout(task, attempt);
+        }
+        return;
+      }
+    }
+    this.settle(attempt, 'succeeded', undefined, result);
+  }
+
+  private armTimeout(task: TaskRecord, attempt: Attempt): void {
+    const timeout = task.timeout;
+    if (timeout === undefined || attempt.done) return;
+    attempt.timer = this.clock.after(timeout, () => {
+      attempt.timer = null;
+      this.abort(attempt, 'timed-out', new TaskTimeoutError(task.id, timeout));
+    });
+  }
+
+  private abort(attempt: Attempt, status: 'timed-out' | 'aborted', reason: Error): void {
+    if (attempt.done) return;
+    try {
+      attempt.abort(reason);
+    } catch {
+      // an abort listener that throws must not keep the attempt alive
+    }
+    this.settle(attempt, status, reason, undefined);
+  }
+
+  /** Ends an attempt exactly once: records it, frees its slot, then retries or ends the run. */
+  private settle(attempt: Attempt, status: ExecutionStatus, error: unknown, result: unknown): void {
+    if (attempt.done) return; // a late result of a timed-out or abandoned attempt
+    attempt.done = true;
+    if (attempt.timer !== null) {
+      attempt.timer.cancel();
+      attempt.timer = null;
+    }
+    if (attempt.sub !== null) {
+      attempt.sub.unsubscribe();
+      attempt.sub = null;
+    }
+    if (attempt.prev !== null) attempt.prev.next = attempt.next;
+    else this.inFlight = attempt.next;
+    if (attempt.next !== null) attempt.next.prev = attempt.prev;
+    attempt.prev = attempt.next = null;
+    this.running--;
+
+    const run = attempt.run;
+    const task = run.task;
+    const execution = new ExecutionRecord(
+      task.id, attempt.attempt, run.at, attempt.startedAt, this.clock.now(), status, error, attempt.event, result,
+    );
+    task.record(execution);
+    const stats = task.stats();
+    if (status === 'succeeded') {
+      stats.successes++;
+      if (this.subject.observed) this.emit('run-succeeded', { taskId: task.id, attempt: attempt.attempt, status, execution });
+      this.endRun(run);
+    } else {
+      stats.failures++;
+      stats.lastError = error;
+      if (status === 'timed-out') stats.timeouts++;
+      else if (status === 'aborted') stats.aborted++;
+      if (this.subject.observed) this.emit('run-failed', { taskId: task.id, attempt: attempt.attempt, status, error, execution });
+      const retry = task.retry;
+      if (retry !== undefined && attempt.attempt <= retry.maxRetries && status !== 'aborted') {
+        if (this.lifecycle === 'running' && !task.removed) this.scheduleRetry(run);
+        else this.dropRetry(run, task.removed ? 'task-removed' : 'stopped');
+      } else {
+        this.endRun(run);
+      }
+    }
+    if (this.stopping !== null && this.running === 0 && this.lifecycle === 'stopping') this.finishStop(true);
+    else this.drain();
+  }
+
+  private scheduleRetry(run: Run): void {
+    const task = run.task;
+    const delay = retryDelay(task.retry!, run.attempt);
+    task.stats().retries++;
+    if (this.subject.observed) this.emit('retry-scheduled', { taskId: task.id, attempt: run.attempt + 1, delay });
+    if (delay <= 0) {
+      this.requeue(run);
+      return;
+    }
+    this.retrying.add(run);
+    run.retryTimer = this.clock.after(delay, () => {
+      run.retryTimer = null;
+      this.retrying.delete(run);
+      this.requeue(run);
+    });
+  }
+
+  /** A retry whose delay is over waits for a slot in its original place (priority, fire order). */
+  private requeue(run: Run): void {
+    this.pending++;
+    this.ready.push(run, run.task.priority, run.seq);
+    this.drain();
+  }
+
+  private dropRetry(run: Run, reason: string): void {
+    const task = run.task;
+    task.stats().dropped++;
+    if (this.subject.observed) this.emit('dropped', { taskId: task.id, reason, attempt: run.attempt + 1, event: run.event });
+    this.endRun(run);
+  }
+
+  /** A run has ended (no more attempts): lets the task's next held fire become eligible. */
+  private endRun(run: Run): void {
+    const task = run.task;
+    task.activeRuns--;
+    if (task.activeRuns === 0 && task.queue !== null && task.queue.size > 0 && !task.removed) {
+      const next = (task.queue as Fifo<Run>).shift() as Run;
+      this.ready.push(next, task.priority, next.seq);
+    }
+    this.maybeRetire(task);
+  }
+
+  /** Removes a task whose triggers are all one-time once they have fired and its runs ended. */
+  private maybeRetire(task: TaskRecord): void {
+    if (
+      task.removed ||
+      task.activeRuns > 0 ||
+      task.waitingFires > 0 ||
+      task.onceFired === null ||
+      task.onceFired.size < task.triggers.length ||
+      !task.onceOnly
+    ) {
+      return;
+    }
+    this.retire(task, 'completed');
+  }
+
+  // ── Removal and stop ────────────────────────────────────────────────────────────────────────
+
+  private retire(task: TaskRecord, reason: 'task-removed' | 'completed'): void {
+    task.removed = true;
+    this.registry.delete(task.id);
+    this.disarm(task, true);
+    if (task.waitingFires > 0 || task.activeRuns > 0) {
+      if (this.ready.size > 0) for (const run of this.ready.removeWhere((r) => r.task === task)) this.dropWaiting(run, 'task-removed');
+      this.dropHeld(task, 'task-removed');
+      for (const run of [...this.retrying]) if (run.task === task) this.dropRetrying(run, 'task-removed');
+    }
+    if (this.subject.observed) this.emit('task-removed', { taskId: task.id, reason });
+  }
+
+  private dropAllWaiting(reason: string): void {
+    for (const run of this.ready.clear()) this.dropWaiting(run, reason);
+    for (const task of this.registry.values()) if (task.waitingFires > 0) this.dropHeld(task, reason);
+    for (const run of [...this.retrying]) this.dropRetrying(run, reason);
+  }
+
+  private dropHeld(task: TaskRecord, reason: string): void {
+    const held = task.queue !== null ? (task.queue as Fifo<Run>).clear() : [];
+    const parked = (task.parked as Run[] | null) ?? [];
+    task.parked = null;
+    for (const run of held) this.dropWaiting(run, reason);
+    for (const run of parked) this.dropWaiting(run, reason);
+  }
+
+  /** Drops a run that was waiting for a slot (a first fire, or a retry past its delay). */
+  private dropWaiting(run: Run, reason: string): void {
+    const task = run.task;
+    this.pending--;
+    if (run.attempt === 0) {
+      task.waitingFires--;
+      if (task.waitingRun === run) task.waitingRun = null;
+    } else {
+      task.activeRuns--;
+    }
+    task.stats().dropped++;
+    if (this.subject.observed) this.emit('dropped', { taskId: task.id, reason, event: run.event });
+    const ack = run.ack;
+    run.ack = undefined;
+    ack?.();
+  }
+
+  private dropRetrying(run: Run, reason: string): void {
+    this.retrying.delete(run);
+    run.retryTimer?.cancel();
+    run.retryTimer = null;
+    const task = run.task;
+    task.activeRuns--;
+    task.stats().dropped++;
+    if (this.subject.observed) this.emit('dropped', { taskId: task.id, reason, attempt: run.attempt + 1, event: run.event });
+  }
+
+  private abortInFlight(): void {
+    let attempt = this.inFlight;
+    while (attempt !== null) {
+      const next = attempt.next;
+      this.abort(attempt, 'aborted', new TaskAbortedError(attempt.taskId));
+      attempt = next;
+    }
+  }
+
+  private finishStop(report: boolean): void {
+    const stopping = this.stopping;
+    if (stopping === null) return;
+    stopping.timer?.cancel();
+    this.stopping = null;
+    this.lifecycle = 'stopped';
+    this.paused = false;
+    if (report && this.subject.observed) this.emit('stopped', {});
+    stopping.resolve();
+  }
+
+  // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
+
+  private require(where: string, id: string): TaskRecord {
+    const task = this.registry.get(id);
+    if (!task) throw new UnknownTaskError(where, id);
+    return task;
+  }
+
+  private generateId(): string {
+    let id: string;
+    do id = `task-${++this.idCounter}`;
+    while (this.registry.has(id));
+    return id;
+  }
+
+  private emit(type: SchedulerEventType, fields: Omit<SchedulerEvent, 'type' | 'at'>): void {
+    this.subject.next({ type, at: this.clock.now(), ...fields });
+  }
+}
+
+/** Routes one armed trigger's fires to the scheduler. One small object per task and trigger. */
+class TriggerSink implements FireSink<unknown> {
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly task: TaskRecord,
+    private readonly trigger: Trigger<unknown>,
+    private readonly index: number,
+  ) {}
+
+  next(fire: Fire<unknown>): void {
+    this.scheduler.onFire(this.task, this.trigger, this.index, fire);
+  }
+
+  error(error: unknown): void {
+    this.scheduler.onTriggerError(this.task, error);
+  }
+
+  complete(): void {
+    this.scheduler.onTriggerComplete(this.task, this.trigger);
+  }
+}
+
+function isSchedulerLike(value: unknown): value is SchedulerLike {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as SchedulerLike).now === 'function' &&
+    typeof (value as SchedulerLike).schedule === 'function'
+  );
+}

@@ -1,0 +1,228 @@
+import { InvalidOptionError } from './errors';
+import type { Fifo } from './internal/fifo';
+import type { Detach } from './triggers/base';
+import type {
+  Execution,
+  ExecutionStatus,
+  OverlapPolicy,
+  RetryOptions,
+  TaskContext,
+  TaskOptions,
+  Trigger,
+} from './types';
+
+const OVERLAPS: ReadonlySet<string> = new Set(['skip', 'buffer-one', 'queue', 'allow']);
+
+/** A registered task as the scheduler exposes it. */
+export interface Task<A = unknown, E = unknown, R = unknown> {
+  readonly id: string;
+  readonly name: string;
+  readonly priority: number;
+  readonly triggers: ReadonlyArray<Trigger<E>>;
+  readonly args: A;
+  readonly retry: Readonly<Required<RetryOptions>> | undefined;
+  readonly timeout: number | undefined;
+  readonly overlap: OverlapPolicy;
+  readonly maxPending: number;
+  readonly enabled: boolean;
+  /** Paused by `pauseTask`. */
+  readonly paused: boolean;
+  /** Runs in progress (an attempt running or a retry waiting). */
+  readonly activeRuns: number;
+  /** Fires accepted and not yet started. */
+  readonly waitingFires: number;
+  /** Executions (one per attempt), newest last, at most `historyLimit`. */
+  readonly history: ReadonlyArray<Execution<E, R>>;
+}
+
+/** The normalized, validated form of {@link TaskOptions}; never the caller's object. */
+export interface NormalizedTask {
+  readonly id: string | undefined;
+  readonly name: string;
+  readonly priority: number;
+  readonly triggers: ReadonlyArray<Trigger<unknown>>;
+  readonly run: (args: unknown, ctx: TaskContext<unknown>) => unknown;
+  readonly args: unknown;
+  readonly retry: Readonly<Required<RetryOptions>> | undefined;
+  readonly timeout: number | undefined;
+  readonly overlap: OverlapPolicy;
+  readonly maxPending: number;
+  readonly enabled: boolean;
+}
+
+/** Validates task options and returns a new normalized object (the caller's is not touched). */
+export function normalizeTask(options: TaskOptions<any, any, any>): NormalizedTask {
+  const where = 'addTask';
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'options', 'must be an object', options);
+  }
+  const { id, name, priority = 0, triggers, run, args, retry, timeout, overlap, maxPending = Infinity, enabled = true } = options;
+  if (id !== undefined && (typeof id !== 'string' || id === '')) {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'id', 'must be a non-empty string', id);
+  }
+  if (typeof name !== 'string' || name === '') {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'name', 'must be a non-empty string', name);
+  }
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+    throw new InvalidOptionError('INVALID_PRIORITY', where, 'priority', 'must be a finite number', priority);
+  }
+  if (typeof run !== 'function') {
+    throw new InvalidOptionError('MISSING_RUN', where, 'run', 'must be a function', run);
+  }
+  if (!Array.isArray(triggers) || triggers.length === 0) {
+    throw new InvalidOptionError('NO_TRIGGERS', where, 'triggers', 'must be a non-empty array of triggers', triggers);
+  }
+  triggers.forEach((t, i) => {
+    if (t === null || typeof t !== 'object' || typeof (t as Trigger).fires !== 'function') {
+      throw new InvalidOptionError('INVALID_TRIGGER', where, `triggers[${i}]`, 'must be a Trigger (an object with fires())', t);
+    }
+  });
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+    throw new InvalidOptionError('INVALID_TIMEOUT', where, 'timeout', 'must be a finite number > 0', timeout);
+  }
+  if (overlap !== undefined && !OVERLAPS.has(overlap as string)) {
+    throw new InvalidOptionError('INVALID_OVERLAP', where, 'overlap', "must be 'skip', 'buffer-one', 'queue' or 'allow'", overlap);
+  }
+  if (typeof maxPending !== 'number' || Number.isNaN(maxPending) || maxPending < 0 || (Number.isFinite(maxPending) && !Number.isInteger(maxPending))) {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'maxPending', 'must be an integer ≥ 0 or Infinity', maxPending);
+  }
+  if (typeof enabled !== 'boolean') {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'enabled', 'must be a boolean', enabled);
+  }
+  const timeOnly = triggers.every((t: Trigger) => t.timeBased !== false);
+  return {
+    id,
+    name,
+    priority,
+    triggers: triggers.slice(),
+    run,
+    args,
+    retry: normalizeRetry(retry),
+    timeout,
+    overlap: overlap ?? (timeOnly ? 'skip' : 'queue'),
+    maxPending,
+    enabled,
+  };
+}
+
+/** Validates a retry policy; `undefined` means no retries. */
+export function normalizeRetry(retry: RetryOptions | undefined, where = 'addTask'): Readonly<Required<RetryOptions>> | undefined {
+  if (retry === undefined) return undefined;
+  if (retry === null || typeof retry !== 'object') {
+    throw new InvalidOptionError('INVALID_RETRY', where, 'retry', 'must be an object', retry);
+  }
+  const { maxRetries, delay = 0, backoff = 'fixed', maxDelay = Infinity } = retry;
+  if (typeof maxRetries !== 'number' || !Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new InvalidOptionError('INVALID_RETRY', where, 'retry.maxRetries', 'must be an integer ≥ 0', maxRetries);
+  }
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+    throw new InvalidOptionError('INVALID_RETRY', where, 'retry.delay', 'must be a finite number ≥ 0', delay);
+  }
+  if (backoff !== 'fixed' && backoff !== 'exponential') {
+    throw new InvalidOptionError('INVALID_RETRY', where, 'retry.backoff', "must be 'fixed' or 'exponential'", backoff);
+  }
+  if (typeof maxDelay !== 'number' || Number.isNaN(maxDelay) || maxDelay < 0) {
+    throw new InvalidOptionError('INVALID_RETRY', where, 'retry.maxDelay', 'must be a number ≥ 0 (Infinity allowed)', maxDelay);
+  }
+  return { maxRetries, delay, backoff, maxDelay };
+}
+
+/** Per-task counters, created on the task's first activity (100 000 idle tasks cost nothing here). */
+export class TaskCounters {
+  runs = 0;
+  successes = 0;
+  failures = 0;
+  retries = 0;
+  timeouts = 0;
+  aborted = 0;
+  skipped = 0;
+  coalesced = 0;
+  dropped = 0;
+  lastError: unknown = undefined;
+  lastRunAt: number | undefined = undefined;
+}
+
+/** One attempt's record. A class so every record has the same shape. */
+export class ExecutionRecord implements Execution {
+  constructor(
+    readonly taskId: string,
+    readonly attempt: number,
+    readonly firedAt: number,
+    readonly startedAt: number,
+    readonly endedAt: number,
+    readonly status: ExecutionStatus,
+    readonly error: unknown,
+    readonly event: unknown,
+    readonly result: unknown,
+  ) {}
+}
+
+/**
+ * The scheduler's own record of a task. It is also the public {@link Task} object, so a
+ * registered task costs one object plus its triggers' memberships.
+ * @internal fields below the public ones belong to the scheduler.
+ */
+export class TaskRecord implements Task {
+  readonly id: string;
+  readonly name: string;
+  readonly priority: number;
+  readonly triggers: ReadonlyArray<Trigger<unknown>>;
+  readonly args: unknown;
+  readonly retry: Readonly<Required<RetryOptions>> | undefined;
+  readonly timeout: number | undefined;
+  readonly overlap: OverlapPolicy;
+  readonly maxPending: number;
+  readonly enabled: boolean;
+  paused = false;
+  activeRuns = 0;
+  waitingFires = 0;
+
+  /** @internal */ readonly run: (args: unknown, ctx: TaskContext<unknown>) => unknown;
+  /** @internal */ readonly historyLimit: number;
+  /** @internal */ removed = false;
+  /** @internal detach functions while armed */ detachers: Detach[] | null = null;
+  /** @internal fires waiting behind the running one ('queue', 'buffer-one') */ queue: Fifo<unknown> | null = null;
+  /** @internal the single waiting fire of a 'buffer-one' / 'skip' task */ waitingRun: unknown = null;
+  /** @internal runs popped while the task was paused */ parked: unknown[] | null = null;
+  /** @internal one-time triggers (by index) that have fired */ onceFired: Set<number> | null = null;
+  /** @internal every trigger fires at most once */ readonly onceOnly: boolean;
+  /** @internal */ counters: TaskCounters | null = null;
+  /** @internal monitoring state (created lazily by the monitor) */ monitor: unknown = null;
+  private executions: Execution[] | null = null;
+
+  constructor(id: string, normalized: NormalizedTask, historyLimit: number) {
+    this.id = id;
+    this.name = normalized.name;
+    this.priority = normalized.priority;
+    this.triggers = normalized.triggers;
+    this.args = normalized.args;
+    this.retry = normalized.retry;
+    this.timeout = normalized.timeout;
+    this.overlap = normalized.overlap;
+    this.maxPending = normalized.maxPending;
+    this.enabled = normalized.enabled;
+    this.run = normalized.run;
+    this.historyLimit = historyLimit;
+    this.onceOnly = normalized.triggers.every((t) => t.once === true);
+  }
+
+  get history(): ReadonlyArray<Execution> {
+    const all = this.executions;
+    if (all === null) return [];
+    return all.length > this.historyLimit ? all.slice(all.length - this.historyLimit) : all.slice();
+  }
+
+  /** @internal */
+  stats(): TaskCounters {
+    return (this.counters ??= new TaskCounters());
+  }
+
+  /** @internal */
+  record(execution: Execution): void {
+    if (this.historyLimit === 0) return;
+    const all = (this.executions ??= []);
+    all.push(execution);
+    // Trim in batches: amortized O(1) per record instead of a shift per record.
+    if (all.length >= this.historyLimit * 2) all.splice(0, all.length - this.historyLimit);
+  }
+}

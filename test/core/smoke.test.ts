@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { TestScheduler } from 'rxjs/testing';
+import { Subject } from 'rxjs';
+import { Scheduler, periodicTrigger, eventTrigger, oneTimeTrigger } from '../../src/index';
+
+const newTs = () => new TestScheduler((a, e) => expect(a).toEqual(e));
+
+describe('core smoke', () => {
+  it('interval, cron, event and one-time fire at their frames', () => {
+    const ts = newTs();
+    ts.run(({ hot, flush }) => {
+      const s = new Scheduler({ maxRunningTasks: 2, scheduler: ts });
+      const seen: string[] = [];
+      s.addTask({ name: 'iv', triggers: [periodicTrigger({ interval: 1000 })], run: () => { seen.push(`iv@${ts.now()}`); } });
+      s.addTask({ name: 'cron', triggers: [periodicTrigger({ cron: '*/5 * * * * *' })], run: () => { seen.push(`cron@${ts.now()}`); } });
+      const ev = hot<string>('1500ms a 999ms b');
+      s.addTask({ name: 'ev', triggers: [eventTrigger(ev)], run: (_a, ctx) => { seen.push(`ev:${ctx.event}@${ts.now()}`); } });
+      s.addTask({ name: 'once', triggers: [oneTimeTrigger({ after: 2500 })], run: () => { seen.push(`once@${ts.now()}`); } });
+      s.start();
+      ts.schedule(() => void s.stop(), 10_500);
+      flush();
+      expect(seen).toEqual([
+        'iv@1000', 'ev:a@1500', 'iv@2000', 'ev:b@2500', 'once@2500', 'iv@3000', 'iv@4000', 'cron@5000', 'iv@5000',
+        'iv@6000', 'iv@7000', 'iv@8000', 'iv@9000', 'cron@10000', 'iv@10000',
+      ]);
+      expect(s.getTask('once' as string)).toBeUndefined();
+      expect(s.tasks().map((t) => t.name)).toEqual(['iv', 'cron', 'ev']);
+    });
+  });
+
+  it('priority then FIFO under saturation, retries, timeout', () => {
+    const ts = newTs();
+    ts.run(({ cold, flush }) => {
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const order: string[] = [];
+      const mk = (name: string, priority: number) =>
+        s.addTask({ name, id: name, priority, triggers: [eventTrigger(new Subject<number>())], run: () => { order.push(`${name}@${ts.now()}`); return cold('--|'); } });
+      mk('a', 5); mk('b', 1); mk('c', 1); mk('d', 0);
+      s.start();
+      s.runNow('a'); s.runNow('c'); s.runNow('b'); s.runNow('a'); s.runNow('d');
+      let attempts = 0;
+      s.addTask({ name: 'flaky', priority: -1, triggers: [oneTimeTrigger({ after: 100 })], retry: { maxRetries: 2, delay: 10, backoff: 'exponential' },
+        run: () => { attempts++; throw new Error('boom'); } });
+      const t = s.addTask({ name: 'slow', id: 'slow', priority: -2, timeout: 5, triggers: [oneTimeTrigger({ after: 200 })], run: (_a, ctx) => { ctx.signal.addEventListener('abort', () => order.push(`aborted@${ts.now()}`)); return cold('----------|'); } });
+      flush();
+      expect(order).toEqual(['a@0', 'd@2', 'c@4', 'b@6', 'a@8', 'aborted@205']);
+      expect(attempts).toBe(3);
+      expect(t.history.map((h) => h.status)).toEqual(['timed-out']);
+    });
+  });
+});
