@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { Distribution, EMPTY_DISTRIBUTION } from '../../src/monitor/distribution';
+import { InvalidOptionError } from '../../src/errors';
+
+/** HDR keeps 2 significant digits by default: every quantile is within 1 % (+1 µs of rounding). */
+function near(actual: number, expected: number): void {
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(expected * 0.01 + 0.001);
+}
+
+describe('Distribution', () => {
+  it('is empty before the first value', () => {
+    const d = new Distribution();
+    expect(d.count).toBe(0);
+    expect(d.snapshot()).toBe(EMPTY_DISTRIBUTION);
+    expect(EMPTY_DISTRIBUTION).toEqual({ count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+  });
+
+  it('summarizes 1..100 ms with quantiles within 1 %', () => {
+    const d = new Distribution();
+    for (let ms = 1; ms <= 100; ms++) d.record(ms);
+    const s = d.snapshot();
+    expect(s.count).toBe(100);
+    near(s.mean, 50.5);
+    near(s.p50, 50);
+    near(s.p95, 95);
+    near(s.p99, 99);
+    near(s.max, 100);
+  });
+
+  it('keeps sub-millisecond precision', () => {
+    const d = new Distribution();
+    d.record(0.25);
+    d.record(0.75);
+    const s = d.snapshot();
+    near(s.mean, 0.5);
+    near(s.p50, 0.25);
+    near(s.max, 0.75);
+  });
+
+  it('reads 0 ms back as exactly 0 (virtual-time runs take no time)', () => {
+    const d = new Distribution();
+    d.record(0);
+    d.record(0);
+    expect(d.snapshot()).toEqual({ count: 2, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+  });
+
+  it('counts negative values as 0 and ignores NaN', () => {
+    const d = new Distribution();
+    d.record(-5);
+    d.record(Number.NaN);
+    expect(d.snapshot()).toEqual({ count: 1, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+  });
+
+  it('saturates at highestMs instead of dropping larger values', () => {
+    const d = new Distribution({ highestMs: 1_000 });
+    d.record(5_000);
+    d.record(Number.POSITIVE_INFINITY);
+    const s = d.snapshot();
+    expect(s.count).toBe(2);
+    near(s.p50, 1_000);
+    near(s.max, 1_000);
+  });
+
+  it('forgets everything on reset', () => {
+    const d = new Distribution();
+    d.record(3);
+    d.reset();
+    expect(d.count).toBe(0);
+    expect(d.snapshot()).toBe(EMPTY_DISTRIBUTION);
+  });
+
+  it('returns snapshots detached from later records', () => {
+    const d = new Distribution();
+    d.record(1);
+    const first = d.snapshot();
+    d.record(100);
+    expect(first.count).toBe(1);
+    expect(d.snapshot().count).toBe(2);
+  });
+
+  it.each([
+    ['figures', { figures: 0 }, 0],
+    ['figures', { figures: 6 }, 6],
+    ['figures', { figures: 2.5 }, 2.5],
+    ['highestMs', { highestMs: 0 }, 0],
+    ['highestMs', { highestMs: Number.POSITIVE_INFINITY }, Number.POSITIVE_INFINITY],
+    ['highestMs', { highestMs: Number.NaN }, Number.NaN],
+  ])('rejects %s %o', (field, options, received) => {
+    try {
+      new Distribution(options as never);
+      expect.unreachable('should throw');
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidOptionError);
+      const e = err as InvalidOptionError;
+      expect(e.code).toBe('INVALID_OPTION');
+      expect(e.field).toBe(field);
+      expect(e.received).toBe(received);
+      expect(e.message).toMatch(new RegExp(`^Distribution: ${field} must`));
+    }
+  });
+});
