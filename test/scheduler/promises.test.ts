@@ -1,0 +1,427 @@
+// Promise-returning tasks on the default asyncScheduler, driven by vitest fake timers, checking both
+// sides of each boundary; failure isolation; and one real-timer test of waits beyond 2^31−1 ms.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Subject, throwError, timer } from 'rxjs';
+import { Scheduler, eventTrigger, oneTimeTrigger, periodicTrigger } from '../../src/index';
+import type { SchedulerEvent } from '../../src/index';
+import { eventsOf, recordEvents } from './helpers';
+
+const unhandled = vi.fn();
+beforeAll(() => {
+  process.on('unhandledRejection', unhandled);
+});
+afterAll(() => {
+  process.off('unhandledRejection', unhandled);
+});
+
+let t0 = 0;
+beforeEach(() => {
+  vi.useFakeTimers();
+  t0 = Date.now();
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  // Give Node a real turn to report any rejection left unhandled by the test.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(unhandled).not.toHaveBeenCalled();
+});
+
+const since = () => Date.now() - t0;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
+describe('boundaries with fake timers', () => {
+  it('interval 20 000: nothing at 19 999 ms, one run at 20 000 ms, the next exactly 20 000 ms later', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const runs: number[] = [];
+    s.addTask({
+      name: 'heartbeat',
+      triggers: [periodicTrigger({ interval: 20_000 })],
+      run: async () => {
+        runs.push(since());
+        await sleep(5_000); // runs take time: ticks must not drift
+      },
+    });
+    s.start();
+    await advance(19_999);
+    expect(runs).toEqual([]);
+    await advance(1);
+    expect(runs).toEqual([20_000]);
+    await advance(19_999);
+    expect(runs).toEqual([20_000]);
+    await advance(1);
+    expect(runs).toEqual([20_000, 40_000]);
+    await advance(5_000);
+    await s.stop();
+  });
+
+  it('oneTimeTrigger({ after: 20 000 }): nothing at 19 999, one run at 20 000; the task is removed when its run ends', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const runs: number[] = [];
+    const { id } = s.addTask({
+      name: 'once',
+      triggers: [oneTimeTrigger({ after: 20_000 })],
+      run: async () => {
+        runs.push(since());
+        await sleep(1_000);
+      },
+    });
+    s.start();
+    await advance(19_999);
+    expect(runs).toEqual([]);
+    await advance(1);
+    expect(runs).toEqual([20_000]);
+    await advance(999);
+    expect(s.getTask(id)).toBeDefined();
+    await advance(1);
+    expect(s.getTask(id)).toBeUndefined();
+    await advance(100_000);
+    expect(runs).toEqual([20_000]);
+    await s.stop();
+  });
+
+  it('a Promise run holds its slot until it settles', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const starts: Array<[string, number]> = [];
+    const mk = (name: string) =>
+      s.addTask({
+        name,
+        triggers: [periodicTrigger({ interval: 1_000_000 })],
+        run: async () => {
+          starts.push([name, since()]);
+          await sleep(3_000);
+        },
+      }).id;
+    const a = mk('a');
+    const b = mk('b');
+    s.start();
+    s.runNow(a);
+    s.runNow(b);
+    expect(s.runningCount).toBe(1);
+    expect(s.pendingCount).toBe(1);
+    await advance(2_999);
+    expect(starts).toEqual([['a', 0]]);
+    await advance(1);
+    expect(starts).toEqual([
+      ['a', 0],
+      ['b', 3_000],
+    ]);
+    await advance(3_000);
+    await s.stop();
+  });
+});
+
+describe('retries with rejections', () => {
+  it('fixed delay: retry n starts exactly delay ms after attempt n fails; the history records each attempt', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const attempts: Array<[number, number]> = [];
+    const task = s.addTask({
+      name: 'flaky',
+      triggers: [periodicTrigger({ interval: 1_000_000 })],
+      retry: { maxRetries: 3, delay: 1_000 },
+      run: async (_a, ctx) => {
+        attempts.push([ctx.attempt, since()]);
+        if (ctx.attempt < 3) throw new Error(`rejected ${ctx.attempt}`);
+        return 'done';
+      },
+    });
+    s.start();
+    s.runNow(task.id);
+    await advance(999);
+    expect(attempts).toEqual([[1, 0]]);
+    await advance(1);
+    expect(attempts).toEqual([
+      [1, 0],
+      [2, 1_000],
+    ]);
+    await advance(999);
+    expect(attempts).toHaveLength(2);
+    await advance(1);
+    expect(attempts).toEqual([
+      [1, 0],
+      [2, 1_000],
+      [3, 2_000],
+    ]);
+    await advance(10_000);
+    expect(attempts).toHaveLength(3);
+    expect(task.history.map((h) => [h.attempt, h.status, (h.error as Error | undefined)?.message, h.result])).toEqual([
+      [1, 'failed', 'rejected 1', undefined],
+      [2, 'failed', 'rejected 2', undefined],
+      [3, 'succeeded', undefined, 'done'],
+    ]);
+    await s.stop();
+  });
+
+  it('exponential delay: 1000, then 2000 (boundary on both sides)', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const attempts: number[] = [];
+    const task = s.addTask({
+      name: 'expo',
+      triggers: [periodicTrigger({ interval: 1_000_000 })],
+      retry: { maxRetries: 2, delay: 1_000, backoff: 'exponential' },
+      run: () => {
+        attempts.push(since());
+        return Promise.reject(new Error('always'));
+      },
+    });
+    s.start();
+    s.runNow(task.id);
+    await advance(1_000);
+    expect(attempts).toEqual([0, 1_000]);
+    await advance(1_999);
+    expect(attempts).toEqual([0, 1_000]);
+    await advance(1);
+    expect(attempts).toEqual([0, 1_000, 3_000]);
+    await advance(100_000);
+    expect(task.history.map((h) => h.status)).toEqual(['failed', 'failed', 'failed']);
+    await s.stop();
+  });
+});
+
+describe('timeouts on Promise runs', () => {
+  it('aborts ctx.signal at exactly timeout ms and records timed-out', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    let signal: AbortSignal | undefined;
+    const task = s.addTask({
+      name: 'slow',
+      timeout: 5_000,
+      triggers: [periodicTrigger({ interval: 1_000_000 })],
+      run: (_a, ctx) =>
+        new Promise<void>((_resolve, reject) => {
+          signal = ctx.signal;
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+        }),
+    });
+    s.start();
+    s.runNow(task.id);
+    await advance(4_999);
+    expect(signal?.aborted).toBe(false);
+    expect(task.history).toEqual([]);
+    await advance(1);
+    expect(signal?.aborted).toBe(true);
+    expect(task.history.map((h) => [h.status, h.endedAt - t0])).toEqual([['timed-out', 5_000]]);
+    expect(s.runningCount).toBe(0);
+    await s.stop();
+  });
+
+  it('a run ignoring its signal is timed out on time, retried without waiting for it, and its late result ignored', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const events = recordEvents(s);
+    const attempts: Array<[number, number]> = [];
+    const task = s.addTask({
+      name: 'deaf',
+      timeout: 5_000,
+      retry: { maxRetries: 1, delay: 100 },
+      triggers: [periodicTrigger({ interval: 1_000_000 })],
+      run: async (_a, ctx) => {
+        attempts.push([ctx.attempt, since()]);
+        await sleep(8_000);
+        return `late ${ctx.attempt}`;
+      },
+    });
+    s.start();
+    s.runNow(task.id);
+    await advance(5_000);
+    expect(task.history.map((h) => h.status)).toEqual(['timed-out']);
+    await advance(100);
+    expect(attempts).toEqual([
+      [1, 0],
+      [2, 5_100],
+    ]);
+    await advance(20_000);
+    expect(task.history.map((h) => [h.attempt, h.status, h.result])).toEqual([
+      [1, 'timed-out', undefined],
+      [2, 'timed-out', undefined],
+    ]);
+    expect(eventsOf(events, 'run-succeeded')).toEqual([]);
+    await s.stop();
+  });
+});
+
+describe('stop with Promise runs', () => {
+  it('stop() without timeout resolves only when the running attempt settles', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const task = s.addTask({
+      name: 'finishing',
+      triggers: [periodicTrigger({ interval: 1_000_000 })],
+      run: () => sleep(3_000),
+    });
+    s.start();
+    s.runNow(task.id);
+    await advance(100);
+    let resolved = false;
+    const stopped = s.stop().then(() => (resolved = true));
+    await advance(2_899);
+    expect(resolved).toBe(false);
+    await advance(1);
+    expect(resolved).toBe(true);
+    await stopped;
+    expect(task.history.map((h) => h.status)).toEqual(['succeeded']);
+  });
+
+  it("stop({ timeout }) abandons a run that ignores its signal: 'aborted' at the deadline, late result ignored", async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const events = recordEvents(s);
+    let signal: AbortSignal | undefined;
+    let lateSettled = false;
+    const task = s.addTask({
+      name: 'stubborn',
+      triggers: [periodicTrigger({ interval: 500 })],
+      run: async (_a, ctx) => {
+        signal = ctx.signal;
+        await sleep(10_000);
+        lateSettled = true;
+        return 'too late';
+      },
+    });
+    s.start();
+    await advance(500); // first tick: the run starts at 500
+    let resolved = false;
+    const stopped = s.stop({ timeout: 1_000 }).then(() => (resolved = true));
+    await advance(999);
+    expect(resolved).toBe(false);
+    expect(signal?.aborted).toBe(false);
+    await advance(1);
+    expect(signal?.aborted).toBe(true);
+    expect(resolved).toBe(true);
+    expect(s.runningCount).toBe(0);
+    expect(task.history.map((h) => [h.status, h.endedAt - t0])).toEqual([['aborted', 1_500]]);
+    await advance(20_000);
+    expect(lateSettled).toBe(true);
+    expect(task.history.map((h) => [h.status, h.result])).toEqual([['aborted', undefined]]);
+    expect(eventsOf(events, 'run-succeeded')).toEqual([]);
+    expect(eventsOf(events, 'run-started')).toHaveLength(1); // nothing ran after stop resolved
+    await stopped;
+  });
+});
+
+describe('failure isolation', () => {
+  it('sync throw, rejection, Observable error, timeout and a broken event source are recorded and reported; everything keeps running', async () => {
+    const s = new Scheduler({ maxRunningTasks: 3 });
+    const events = recordEvents(s);
+    const breaking = new Subject<string>();
+    const ending = new Subject<string>();
+    const healthy: number[] = [];
+    const every = () => periodicTrigger({ interval: 1_000 });
+    const t = {
+      syncThrow: s.addTask({
+        name: 'sync-throw',
+        triggers: [every()],
+        run: () => {
+          throw new Error('sync');
+        },
+      }),
+      rejects: s.addTask({
+        name: 'rejects',
+        triggers: [every()],
+        run: async () => {
+          throw new Error('async');
+        },
+      }),
+      observableError: s.addTask({ name: 'observable-error', triggers: [every()], run: () => throwError(() => new Error('observable')) }),
+      timesOut: s.addTask({ name: 'times-out', timeout: 100, triggers: [every()], run: () => new Promise<never>(() => undefined) }),
+      sourceErrors: s.addTask({ name: 'source-errors', triggers: [eventTrigger(breaking), every()], run: () => undefined }),
+      sourceCompletes: s.addTask({ name: 'source-completes', triggers: [eventTrigger(ending), every()], run: () => undefined }),
+      healthy: s.addTask({ name: 'healthy', triggers: [every()], run: async () => void healthy.push(since()) }),
+    };
+    s.start();
+    await advance(1_500);
+    const sourceError = new Error('source broke');
+    breaking.error(sourceError);
+    ending.complete();
+    await advance(4_000); // ticks at 1000 … 5000, the last timeout ends at 5100
+    expect(healthy).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
+    const statuses = (task: { history: ReadonlyArray<{ status: string }> }) => task.history.map((h) => h.status);
+    expect(statuses(t.syncThrow)).toEqual(Array(5).fill('failed'));
+    expect(statuses(t.rejects)).toEqual(Array(5).fill('failed'));
+    expect(statuses(t.observableError)).toEqual(Array(5).fill('failed'));
+    expect(statuses(t.timesOut)).toEqual(Array(5).fill('timed-out'));
+    expect(statuses(t.sourceErrors)).toEqual(Array(5).fill('succeeded'));
+    expect(statuses(t.sourceCompletes)).toEqual(Array(5).fill('succeeded'));
+    expect(t.syncThrow.history.map((h) => (h.error as Error).message)).toEqual(Array(5).fill('sync'));
+    expect(t.rejects.history.map((h) => (h.error as Error).message)).toEqual(Array(5).fill('async'));
+    expect(t.observableError.history.map((h) => (h.error as Error).message)).toEqual(Array(5).fill('observable'));
+    for (const task of [t.syncThrow, t.rejects, t.observableError, t.timesOut]) {
+      expect(eventsOf(events, 'run-failed', task.id)).toHaveLength(5);
+    }
+    // The broken sources are reported on events$, against their task.
+    const reported = events.filter((e: SchedulerEvent) => e.taskId === t.sourceErrors.id && e.error === sourceError);
+    expect(reported.map((e) => e.type)).toEqual(['trigger-error']);
+    expect(eventsOf(events, 'trigger-completed', t.sourceCompletes.id)).toHaveLength(1);
+    // The scheduler still takes work.
+    s.runNow(t.healthy.id);
+    await advance(0);
+    expect(healthy).toHaveLength(6);
+    await advance(100);
+    await s.stop();
+  });
+
+  it('an event source that errors at subscription or an AsyncIterable mailbox that throws does not break start() or other tasks', async () => {
+    const s = new Scheduler({ maxRunningTasks: 2 });
+    const events = recordEvents(s);
+    const got: unknown[] = [];
+    const healthy: number[] = [];
+    async function* mailbox(): AsyncGenerator<string> {
+      yield 'm1';
+      throw new Error('mailbox broke');
+    }
+    const atOnce = s.addTask({ name: 'errors-at-once', triggers: [eventTrigger(throwError(() => new Error('at once')))], run: () => undefined });
+    const fromMailbox = s.addTask({ name: 'mailbox', triggers: [eventTrigger(mailbox())], run: (_a, ctx) => void got.push(ctx.event) });
+    s.addTask({ name: 'healthy', triggers: [periodicTrigger({ interval: 1_000 })], run: () => void healthy.push(since()) });
+    expect(() => s.start()).not.toThrow();
+    await advance(3_000);
+    expect(got).toEqual(['m1']);
+    expect(healthy).toEqual([1_000, 2_000, 3_000]);
+    expect(events.some((e) => e.taskId === atOnce.id && (e.error as Error | undefined)?.message === 'at once')).toBe(true);
+    expect(events.some((e) => e.taskId === fromMailbox.id && (e.error as Error | undefined)?.message === 'mailbox broke')).toBe(true);
+    await s.stop();
+  });
+
+  it('an aborted run (stop timeout) is recorded and reported, and stop resolves', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const events = recordEvents(s);
+    const task = s.addTask({
+      name: 'aborted',
+      triggers: [periodicTrigger({ interval: 1_000 })],
+      run: (_a, ctx) => new Promise<void>((_res, rej) => ctx.signal.addEventListener('abort', () => rej(new Error('aborted by signal')))),
+    });
+    s.start();
+    await advance(1_000);
+    const stopped = s.stop({ timeout: 10 });
+    await advance(10);
+    await stopped;
+    expect(task.history.map((h) => h.status)).toEqual(['aborted']);
+    expect(eventsOf(events, 'run-failed', task.id).map((e) => e.status)).toEqual(['aborted']);
+  });
+});
+
+describe('waits beyond 2^31−1 ms (real timers)', () => {
+  it('oneTimeTrigger({ after: 2^31 + 1000 }) neither warns nor fires early; a plain RxJS timer(2^31) does both', async () => {
+    vi.useRealTimers();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const s = new Scheduler({ maxRunningTasks: 1 });
+      let ran = 0;
+      s.addTask({ name: 'far', triggers: [oneTimeTrigger({ after: 2 ** 31 + 1_000 })], run: () => void ran++ });
+      s.start();
+      await sleep(200);
+      expect(ran).toBe(0);
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+      await s.stop();
+
+      // The contrast: Node clamps an over-long timer to 1 ms and warns.
+      const started = performance.now();
+      let plainAfter: number | undefined;
+      const sub = timer(2 ** 31).subscribe(() => (plainAfter = performance.now() - started));
+      await sleep(200);
+      sub.unsubscribe();
+      expect(plainAfter).toBeDefined();
+      expect(plainAfter!).toBeLessThan(150);
+      expect(warnings.some((w) => w.name === 'TimeoutOverflowWarning')).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
