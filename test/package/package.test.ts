@@ -1,0 +1,175 @@
+/**
+ * The built package, as a user gets it: `rx-background-tasks` and `rx-background-tasks/operators`
+ * resolved by name through package.json's `exports` map (a temp project whose node_modules links to
+ * this repo), loaded with `require` (CJS) and with `import` (ESM) in a fresh Node process, and a
+ * small scheduler actually running a one-time task in each.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+const dist = join(root, 'dist');
+let project: string;
+
+/** Newest modification time of the files under `dir` (0 when it does not exist). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+function distIsFresh(): boolean {
+  const built = join(dist, 'index.cjs');
+  if (!existsSync(built)) return false;
+  const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'operators')), statSync(join(root, 'package.json')).mtimeMs);
+  return statSync(built).mtimeMs >= sources;
+}
+
+/** Runs a script file of the temp project in a fresh Node process and parses its JSON output. */
+function runScript(name: string, code: string): { status: number | null; stderr: string; output: any } {
+  const file = join(project, name);
+  writeFileSync(file, code);
+  const result = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+  let output: unknown;
+  try {
+    output = JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    output = result.stdout;
+  }
+  return { status: result.status, stderr: result.stderr, output };
+}
+
+// The same check in both module systems: load by package name, run a one-time task, stop.
+const body = `
+const scheduler = new Scheduler({ maxRunningTasks: 2 });
+const seen = [];
+scheduler.events$.subscribe((e) => seen.push(e.type));
+const task = scheduler.addTask({
+  name: 'once',
+  args: { n: 20 },
+  triggers: [oneTimeTrigger({ after: 10 })],
+  run: (args, ctx) => Promise.resolve(args.n + ctx.attempt),
+});
+let code;
+try { periodicTrigger({ interval: -5 }); } catch (err) { code = err instanceof SchedulerError ? err.code : String(err); }
+scheduler.start();
+const started = Date.now();
+while (task.history.length === 0 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 5));
+await scheduler.stop({ timeout: 1000 });
+const x = task.history[0];
+console.log(JSON.stringify({
+  status: x && x.status, result: x && x.result, attempt: x && x.attempt,
+  removed: scheduler.getTask(task.id) === undefined, events: seen, code,
+}));
+`;
+
+const expected = {
+  status: 'succeeded',
+  result: 21,
+  attempt: 1,
+  removed: true,
+  code: 'INVALID_INTERVAL',
+};
+
+beforeAll(() => {
+  if (!distIsFresh()) {
+    const build = spawnSync(process.execPath, [join(root, 'node_modules/tsup/dist/cli-default.js')], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    if (build.status !== 0) throw new Error(`tsup failed (status ${build.status}):\n${build.stdout}\n${build.stderr}`);
+  }
+  project = mkdtempSync(join(tmpdir(), 'rx-background-tasks-package-'));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(root, join(project, 'node_modules', 'rx-background-tasks'), 'dir');
+  // rxjs is a peer dependency: the user's project installs it, and the package uses that copy.
+  symlinkSync(join(root, 'node_modules', 'rxjs'), join(project, 'node_modules', 'rxjs'), 'dir');
+}, 180_000);
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe('the built package', () => {
+  it('has ESM, CJS and type declarations for the main entry', () => {
+    for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) {
+      expect(existsSync(join(dist, file)), `dist/${file}`).toBe(true);
+    }
+  });
+
+  it("require('rx-background-tasks') runs a one-time task (CJS)", () => {
+    const { status, stderr, output } = runScript(
+      'check.cjs',
+      `const { Scheduler, oneTimeTrigger, periodicTrigger, SchedulerError } = require('rx-background-tasks');
+(async () => {${body}})().catch((err) => { console.error(err); process.exit(1); });`,
+    );
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(output).toMatchObject(expected);
+    expect(output.events).toEqual(expect.arrayContaining(['started', 'run-started', 'run-succeeded', 'task-removed', 'stopped']));
+  });
+
+  it("import { Scheduler } from 'rx-background-tasks' runs a one-time task (ESM)", () => {
+    const { status, stderr, output } = runScript(
+      'check.mjs',
+      `import { Scheduler, oneTimeTrigger, periodicTrigger, SchedulerError } from 'rx-background-tasks';
+${body}`,
+    );
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(output).toMatchObject(expected);
+    expect(output.events).toEqual(expect.arrayContaining(['started', 'run-started', 'run-succeeded', 'task-removed', 'stopped']));
+  });
+
+  it('CJS and ESM builds export the same names', () => {
+    const { status, output } = runScript(
+      'names.mjs',
+      `import { createRequire } from 'node:module';
+const esm = Object.keys(await import('rx-background-tasks')).sort();
+const cjs = Object.keys(createRequire(import.meta.url)('rx-background-tasks')).filter((k) => k !== '__esModule').sort();
+console.log(JSON.stringify({ esm, cjs }));`,
+    );
+    expect(status).toBe(0);
+    expect(output.esm).toEqual(output.cjs);
+    expect(output.esm).toEqual(expect.arrayContaining(['Scheduler', 'periodicTrigger', 'eventTrigger', 'oneTimeTrigger', 'SchedulerError']));
+  });
+
+  describe.runIf(existsSync(join(root, 'operators', 'index.ts')))('rx-background-tasks/operators', () => {
+    it('resolves through the exports map in CJS and ESM', () => {
+      expect(existsSync(join(dist, 'operators', 'index.js')), 'dist/operators/index.js').toBe(true);
+      const { status, stderr, output } = runScript(
+        'operators.mjs',
+        `import { createRequire } from 'node:module';
+import * as esm from 'rx-background-tasks/operators';
+const cjs = createRequire(import.meta.url)('rx-background-tasks/operators');
+console.log(JSON.stringify({
+  esm: Object.keys(esm).sort(),
+  cjs: Object.keys(cjs).filter((k) => k !== '__esModule').sort(),
+  types: [typeof esm.priorityMergeMap, typeof cjs.priorityMergeMap],
+}));`,
+      );
+      expect(stderr).toBe('');
+      expect(status).toBe(0);
+      expect(output.esm).toEqual(output.cjs);
+      expect(output.types).toEqual(['function', 'function']);
+    });
+
+    it('priorityMergeMap from the built package starts waiting inners by priority (CJS)', () => {
+      const { status, stderr, output } = runScript(
+        'operators.cjs',
+        `const { of, timer, map, lastValueFrom, toArray } = require('rxjs');
+const { priorityMergeMap } = require('rx-background-tasks/operators');
+// One at a time: 1 starts at once, 2 and 3 wait; the higher n is more urgent (lower priority number).
+lastValueFrom(of(1, 2, 3).pipe(priorityMergeMap((n) => timer(10).pipe(map(() => n * 10)), 1, (n) => -n), toArray()))
+  .then((values) => console.log(JSON.stringify({ values })), (err) => { console.error(err); process.exit(1); });`,
+      );
+      expect(stderr).toBe('');
+      expect(status).toBe(0);
+      expect(output.values).toEqual([10, 30, 20]);
+    });
+  });
+});
