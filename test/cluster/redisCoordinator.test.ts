@@ -83,7 +83,7 @@ describe('RedisCoordinator claims', () => {
     } finally {
       for (const c of children) c.process.kill('SIGKILL');
     }
-  });
+  }, 60_000);
 
   it('keeps the lease after the claim (not released) until it expires, then the occurrence can be claimed again', async () => {
     const [a, b] = await Promise.all([coordinator(), coordinator()]);
