@@ -1,44 +1,90 @@
-import { Observable, takeUntil, type Observer, type Subscriber, type Subscription } from 'rxjs';
+import { Subscription, type Observable, type Observer, type Subscriber } from 'rxjs';
 import { InvalidOptionError, type SchedulerErrorCode } from '../../src/errors';
 
 /**
- * Subscribes `observer` to `source` as a child of `destination`, using public RxJS API only.
+ * Subscribes `observer` to `source` as a child of `destination`: the child ends when `destination`
+ * closes (even while a synchronous source is still inside `subscribe()`), and it leaves
+ * `destination` again when it completes or errors. The operators' equivalent of RxJS's internal
+ * `createOperatorSubscriber`, written against the public API.
  *
- * Why not a plain `destination.add(source.subscribe(observer))`: while a synchronous source is
- * still inside `subscribe()` (`of(…)`, `range`, a loop over a Subject) its subscription has not been
- * returned yet, so a downstream `take(1)` or an error could not stop it — the source would keep
- * looping into a closed destination. `takeUntil` on a notifier that fires when `destination`
- * finalizes closes the subscriber the source itself checks, which is what RxJS's internal
- * `OperatorSubscriber` chaining does for the built-in operators.
+ * Why not `destination.add(source.subscribe(observer))`: while a synchronous source (`of`, `range`,
+ * a loop) is still inside `subscribe()`, its subscription has not been returned yet, so a downstream
+ * `take(1)` or an error could not stop it — the source would keep looping into a closed
+ * destination. Here the source is handed the {@link LinkedSubscriber} itself, whose `closed` it
+ * checks, and that subscriber is closed the moment `destination` is.
  *
- * Notifications that arrive once `destination` is closed are ignored, so a completion caused by
- * the teardown itself never runs the observer's logic (for instance starting the next inner).
+ * Notifications that arrive once `destination` is closed are ignored, so a completion caused by the
+ * teardown itself never runs the observer's logic (for instance starting the next inner).
  *
- * @returns the child subscription (already added to `destination`; it removes itself when it ends).
+ * @returns the child subscription (already added to `destination`).
  */
 export function subscribeLinked<T>(
   source: Observable<T>,
   destination: Subscriber<unknown>,
   observer: Partial<Observer<T>>,
 ): Subscription {
-  const closed$ = new Observable<void>((notifier) => {
-    const signal = (): void => notifier.next();
-    destination.add(signal);
-    return () => destination.remove(signal);
-  });
-  const child = source.pipe(takeUntil(closed$)).subscribe({
-    next: (value) => {
-      if (!destination.closed) observer.next?.(value);
-    },
-    error: (err: unknown) => {
-      if (!destination.closed) (observer.error ?? ((e: unknown) => destination.error(e)))(err);
-    },
-    complete: () => {
-      if (!destination.closed) observer.complete?.();
-    },
-  });
+  const child = new LinkedSubscriber(destination, observer);
   destination.add(child);
+  source.subscribe(child);
   return child;
+}
+
+/**
+ * A Subscription that is also an Observer. RxJS's `Observable.subscribe` uses such an object as the
+ * subscriber directly (it duck-types subscribers: an Observer that is a Subscription), which is what
+ * lets a synchronous source see `closed`. Were that ever to change, RxJS would wrap it in a
+ * SafeSubscriber instead: everything here would still work except stopping a synchronous source
+ * mid-loop, which the operators' "synchronous infinite source" tests would catch.
+ *
+ * On completion it unsubscribes first (running the source's teardown) and then calls the
+ * observer's `complete`, as `mergeMap` does: a finished inner is fully torn down (its `finalize`
+ * has run) before the next one starts, so teardown-based accounting never sees one inner too many.
+ * An exception thrown by the observer errors `destination`.
+ */
+class LinkedSubscriber<T> extends Subscription implements Observer<T> {
+  private stopped = false;
+
+  constructor(
+    private readonly destination: Subscriber<unknown>,
+    private readonly observer: Partial<Observer<T>>,
+  ) {
+    super();
+  }
+
+  next(value: T): void {
+    if (this.stopped || this.closed || this.destination.closed) return;
+    try {
+      this.observer.next?.(value);
+    } catch (err) {
+      this.destination.error(err);
+    }
+  }
+
+  error(err: unknown): void {
+    if (this.stopped || this.closed) return;
+    this.stopped = true;
+    try {
+      if (this.destination.closed) return;
+      if (this.observer.error) this.observer.error(err);
+      else this.destination.error(err);
+    } catch (thrown) {
+      this.destination.error(thrown);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  complete(): void {
+    if (this.stopped || this.closed) return;
+    this.stopped = true;
+    this.unsubscribe();
+    if (this.destination.closed) return;
+    try {
+      this.observer.complete?.();
+    } catch (thrown) {
+      this.destination.error(thrown);
+    }
+  }
 }
 
 /** Throws unless `value` is a function. */

@@ -1,4 +1,4 @@
-import { Observable, Subject, of, take, throwError } from 'rxjs';
+import { Observable, Subject, finalize, of, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors';
@@ -248,6 +248,46 @@ describe('priorityMergeMap', () => {
     endless.pipe(priorityMergeMap((v) => of(v), 1, () => 0), take(3)).subscribe((v) => out.push(v));
     expect(out).toEqual([0, 1, 2]);
     expect(emitted).toBe(3);
+  });
+
+  it('stops a synchronous infinite inner when the output is taken from downstream', () => {
+    let emitted = 0;
+    const endless = new Observable<number>((subscriber) => {
+      while (!subscriber.closed && emitted < 1_000_000) subscriber.next(emitted++);
+    });
+    const out: number[] = [];
+    of('x').pipe(priorityMergeMap(() => endless, 1, () => 0), take(3)).subscribe((v) => out.push(v));
+    expect(out).toEqual([0, 1, 2]);
+    expect(emitted).toBe(3);
+  });
+
+  it("tears a finished inner down (its finalize runs) before the next one starts, as mergeMap does", () => {
+    const source = new Subject<string>();
+    const inners = new Map<string, Subject<string>>();
+    const log: string[] = [];
+    let active = 0;
+    let maxActive = 0;
+    source
+      .pipe(
+        priorityMergeMap(
+          (v) => {
+            active++;
+            maxActive = Math.max(maxActive, active);
+            log.push(`start ${v}`);
+            const inner = new Subject<string>();
+            inners.set(v, inner);
+            return inner.pipe(finalize(() => (active--, log.push(`finalize ${v}`))));
+          },
+          1,
+          () => 0,
+        ),
+      )
+      .subscribe();
+    source.next('a');
+    source.next('b');
+    inners.get('a')?.complete();
+    expect(log).toEqual(['start a', 'finalize a', 'start b']);
+    expect(maxActive).toBe(1);
   });
 
   it('drains a long queue of synchronous inners in a loop (no stack overflow), lowest priority number first', () => {
