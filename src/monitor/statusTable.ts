@@ -95,7 +95,9 @@ function schedulerLine(s: SchedulerStatsSnapshot, paint: (style: string, text: s
     `ELU ${Math.round(clamp01(s.eventLoopUtilization) * 100)}%`,
     `heap ${bytes(s.heapUsed)}`,
     `rss ${bytes(s.rss)}`,
-    s.throttled ? paint(STYLE.bold + STYLE.red, 'THROTTLED') : paint(STYLE.green, 'not throttled'),
+    s.throttled
+      ? paint(STYLE.bold + STYLE.red, s.exceededLimits?.length ? `THROTTLED (${s.exceededLimits.join(', ')})` : 'THROTTLED')
+      : paint(STYLE.green, 'not throttled'),
   ];
   return parts.join('  ');
 }

@@ -89,7 +89,16 @@ export interface EventLoopDelaySnapshot {
   readonly max: number;
 }
 
-/** A point-in-time copy of the scheduler's statistics: the process, the dispatch pipeline and every task. */
+/**
+ * A point-in-time copy of the scheduler's statistics: the process, the dispatch pipeline and every task.
+ *
+ * @example
+ * ```ts
+ * const s: SchedulerStatsSnapshot = scheduler.stats();
+ * if (s.throttled) console.warn('held back by', s.exceededLimits, 'loop delay p99', s.eventLoopDelay.p99, 'ms');
+ * for (const t of s.tasks) console.log(t.name, t.runs, t.failures, t.duration.p95);
+ * ```
+ */
 export interface SchedulerStatsSnapshot {
   /** When the snapshot was taken (scheduler clock, ms). */
   readonly at: number;
@@ -109,6 +118,8 @@ export interface SchedulerStatsSnapshot {
   readonly rss: number;
   /** True while a resource limit holds back non-essential runs. */
   readonly throttled: boolean;
+  /** The limits exceeded at the latest sample (names of `resourceLimits` fields); empty or absent when none. */
+  readonly exceededLimits?: ReadonlyArray<string>;
   /** Per-task statistics, in registration order. */
   readonly tasks: ReadonlyArray<TaskStatsSnapshot>;
 }
@@ -118,13 +129,16 @@ export interface SchedulerStatsSnapshot {
  *
  * Create one lazily, on a task's first fire or run (a registered task that never fires costs
  * nothing), and call the `attempt…` methods around every attempt; the fire counters
- * (`skipped`, `coalesced`, `dropped`, `retries`) are plain fields to increment. The wait and
- * duration {@link Distribution}s are created on the first value (each ≈ 3–4 KB of native memory
- * once used). The object itself has the `{ cpuMicros }` shape of a CPU account, so it can be
- * passed straight to `CpuTracker.run`.
+ * (`skipped`, `coalesced`, `dropped`, `retries`) are plain fields to increment. The object itself
+ * has the `{ cpuMicros }` shape of a CPU account, so it can be passed straight to `CpuTracker.run`.
  *
- * Cost (Node 20): `attemptStarted` + `attemptEnded` ≈ 100 ns together, no allocation after the
- * first run.
+ * Memory: ≈ 170 bytes of JS heap; the wait and duration {@link Distribution}s are created on
+ * their first value and their native histograms on their second, so a task that ran once costs
+ * ≈ 350 bytes and one that runs repeatedly ≈ 64 KB of native memory with the default
+ * `figures: 2` (≈ 9 KB with `{ figures: 1 }`).
+ *
+ * Cost (Node 20): `attemptStarted` + `attemptEnded` ≈ 70 ns together, no allocation once the
+ * histograms exist.
  *
  * @example
  * ```ts

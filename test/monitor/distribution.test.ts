@@ -61,6 +61,44 @@ describe('Distribution', () => {
     near(s.max, 1_000);
   });
 
+  it('reports a single value exactly (no histogram is needed for it)', () => {
+    const d = new Distribution();
+    d.record(1.2345);
+    expect(d.snapshot()).toEqual({ count: 1, mean: 1.235, p50: 1.235, p95: 1.235, p99: 1.235, max: 1.235 });
+  });
+
+  it('keeps the first value when the histogram is created on the second', () => {
+    const d = new Distribution();
+    d.record(100);
+    d.record(1);
+    const s = d.snapshot();
+    expect(s.count).toBe(2);
+    near(s.p50, 1);
+    near(s.p99, 100);
+    expect(s.max).toBe(100);
+    expect(s.mean).toBe(50.5);
+  });
+
+  it('is usable again after reset, with one value and with many', () => {
+    const d = new Distribution();
+    for (let i = 0; i < 10; i++) d.record(50);
+    d.reset();
+    d.record(7);
+    expect(d.snapshot()).toEqual({ count: 1, mean: 7, p50: 7, p95: 7, p99: 7, max: 7 });
+    d.record(9);
+    expect(d.snapshot()).toMatchObject({ count: 2, mean: 8, max: 9 });
+    near(d.snapshot().p50, 7);
+  });
+
+  it('honours figures: 1 (coarser quantiles, exact mean and max)', () => {
+    const d = new Distribution({ figures: 1 });
+    for (let ms = 1; ms <= 100; ms++) d.record(ms);
+    const s = d.snapshot();
+    expect(s.mean).toBe(50.5);
+    expect(s.max).toBe(100);
+    expect(Math.abs(s.p95 - 95)).toBeLessThanOrEqual(95 * 0.07);
+  });
+
   it('forgets everything on reset', () => {
     const d = new Distribution();
     d.record(3);

@@ -87,6 +87,8 @@ describe('renderStatusTable', () => {
     const line = renderStatusTable({ ...snapshot, throttled: true, rss: 3 * 1024 * MiB }, { now: NOW }).split('\n')[0];
     expect(line).toContain('rss 3.00 GiB');
     expect(line.endsWith('THROTTLED')).toBe(true);
+    const why = renderStatusTable({ ...snapshot, throttled: true, exceededLimits: ['eventLoopDelayMs', 'heapUsedBytes'] }, { now: NOW });
+    expect(why.split('\n')[0].endsWith('THROTTLED (eventLoopDelayMs, heapUsedBytes)')).toBe(true);
   });
 
   it('colours state, failures and throttling without changing the layout', () => {
