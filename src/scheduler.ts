@@ -1,4 +1,4 @@
-import { Subject, isObservable, type Observable, type Observer, type SchedulerLike } from 'rxjs';
+import { Subject, isObservable, type Observable, type SchedulerLike } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import { InvalidOptionError, SchedulerError, UnknownTaskError, DuplicateTaskError } from './errors';
 import { retryDelay } from './internal/backoff';
@@ -7,8 +7,8 @@ import { Fifo } from './internal/fifo';
 import { PriorityQueue } from './internal/priorityQueue';
 import { TimerGroups } from './internal/timerGroups';
 import { Attempt, Run } from './run';
-import { ExecutionRecord, TaskRecord, normalizeTask, type Task } from './task';
-import { isBuiltInTrigger, type FireSink, type TriggerEnv } from './triggers/base';
+import { ExecutionRecord, TaskRecord, normalizeTask, type Task, type TaskOwner } from './task';
+import { detachable, isBuiltInTrigger, type Detachable, type FireSink, type TriggerEnv } from './triggers/base';
 import type {
   ExecutionStatus,
   Fire,
@@ -70,7 +70,7 @@ const TURN_BUDGET = 1000;
  * @see eventTrigger
  * @see oneTimeTrigger
  */
-export class Scheduler {
+export class Scheduler implements TaskOwner {
   /** Everything that happens, as an Observable (hot; no replay). */
   readonly events$: Observable<SchedulerEvent>;
   /** The limit of runs at once. */
@@ -133,7 +133,7 @@ export class Scheduler {
     const normalized = normalizeTask(options);
     const id = normalized.id ?? this.generateId();
     if (this.registry.has(id)) throw new DuplicateTaskError(id);
-    const task = new TaskRecord(id, normalized, this.historyLimit);
+    const task = new TaskRecord(id, normalized, this);
     this.registry.set(id, task);
     if (this.subject.observed) this.emit('task-added', { taskId: id });
     if (this.lifecycle === 'running' && task.enabled) this.arm(task);
@@ -285,29 +285,48 @@ export class Scheduler {
   // ── Triggers ────────────────────────────────────────────────────────────────────────────────
 
   private arm(task: TaskRecord): void {
-    if (task.detachers !== null || task.removed) return;
-    const detachers: Array<(final?: boolean) => void> = [];
-    task.detachers = detachers;
+    if (task.armed !== null || task.removed) return;
     const triggers = task.triggers;
+    if (triggers.length === 1) {
+      // The common case: the task record is the sink and the membership the detacher.
+      task.armed = [];
+      if (!(triggers[0].once && task.onceFired?.has(0))) {
+        const armed = this.armTrigger(task, triggers[0], 0, task);
+        if (task.armed !== null && !task.removed) task.armed = armed;
+        else armed.detach(task.removed);
+      }
+      return;
+    }
+    const all: Detachable[] = [];
+    task.armed = all;
     for (let i = 0; i < triggers.length; i++) {
       const trigger = triggers[i];
-      if (trigger.once && task.onceFired !== null && task.onceFired.has(i)) continue;
-      const sink = new TriggerSink(this, task, trigger, i);
-      if (isBuiltInTrigger(trigger)) {
-        detachers.push(trigger.attach(this.env, sink));
-      } else {
-        const sub = trigger.fires({ scheduler: this.clock.scheduler }).subscribe(sink as Observer<Fire<unknown>>);
-        detachers.push(() => sub.unsubscribe());
+      if (trigger.once && task.onceFired?.has(i)) continue;
+      all.push(this.armTrigger(task, trigger, i, new TriggerSink(this, task, trigger, i)));
+      if (task.armed !== all) {
+        // A synchronous fire removed the task (or stop disarmed it) while arming: undo the rest.
+        for (const armed of all) armed.detach(task.removed);
+        break;
       }
-      if (task.detachers !== detachers) break; // a synchronous fire removed the task meanwhile
     }
   }
 
+  private armTrigger(task: TaskRecord, trigger: Trigger<unknown>, index: number, sink: FireSink<unknown>): Detachable {
+    if (isBuiltInTrigger(trigger)) return trigger.attach(this.env, sink);
+    const sub = trigger.fires({ scheduler: this.clock.scheduler }).subscribe({
+      next: (fire) => sink.onTriggerFire(fire),
+      error: (error) => sink.onTriggerError(error),
+      complete: () => sink.onTriggerComplete(),
+    });
+    return detachable(() => sub.unsubscribe());
+  }
+
   private disarm(task: TaskRecord, final: boolean): void {
-    const detachers = task.detachers;
-    if (detachers === null) return;
-    task.detachers = null;
-    for (const detach of detachers) detach(final);
+    const armed = task.armed;
+    if (armed === null) return;
+    task.armed = null;
+    if (Array.isArray(armed)) for (const a of armed) a.detach(final);
+    else armed.detach(final);
   }
 
   /** @internal A trigger of `task` fired. */
@@ -725,15 +744,15 @@ class TriggerSink implements FireSink<unknown> {
     private readonly index: number,
   ) {}
 
-  next(fire: Fire<unknown>): void {
+  onTriggerFire(fire: Fire<unknown>): void {
     this.scheduler.onFire(this.task, this.trigger, this.index, fire);
   }
 
-  error(error: unknown): void {
+  onTriggerError(error: unknown): void {
     this.scheduler.onTriggerError(this.task, error);
   }
 
-  complete(): void {
+  onTriggerComplete(): void {
     this.scheduler.onTriggerComplete(this.task, this.trigger);
   }
 }

@@ -1,9 +1,10 @@
 import { InvalidOptionError } from './errors';
 import type { Fifo } from './internal/fifo';
-import type { Detach } from './triggers/base';
+import type { Detachable, FireSink } from './triggers/base';
 import type {
   Execution,
   ExecutionStatus,
+  Fire,
   OverlapPolicy,
   RetryOptions,
   TaskContext,
@@ -157,12 +158,21 @@ export class ExecutionRecord implements Execution {
   ) {}
 }
 
+/** What a task record reports its triggers' fires to (the scheduler). @internal */
+export interface TaskOwner {
+  readonly historyLimit: number;
+  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, fire: Fire<unknown>): void;
+  onTriggerError(task: TaskRecord, error: unknown): void;
+  onTriggerComplete(task: TaskRecord, trigger: Trigger<unknown>): void;
+}
+
 /**
- * The scheduler's own record of a task. It is also the public {@link Task} object, so a
- * registered task costs one object plus its triggers' memberships.
- * @internal fields below the public ones belong to the scheduler.
+ * The scheduler's own record of a task. It is also the public {@link Task} object and, for a task
+ * with one trigger, that trigger's fire sink — so a registered task costs this object plus its
+ * trigger's membership of a shared schedule (see the registration benchmark).
+ * @internal fields and methods below the public ones belong to the scheduler.
  */
-export class TaskRecord implements Task {
+export class TaskRecord implements Task, FireSink<unknown> {
   readonly id: string;
   readonly name: string;
   readonly priority: number;
@@ -178,9 +188,9 @@ export class TaskRecord implements Task {
   waitingFires = 0;
 
   /** @internal */ readonly run: (args: unknown, ctx: TaskContext<unknown>) => unknown;
-  /** @internal */ readonly historyLimit: number;
+  /** @internal */ readonly owner: TaskOwner;
   /** @internal */ removed = false;
-  /** @internal detach functions while armed */ detachers: Detach[] | null = null;
+  /** @internal the armed triggers (one, or one per trigger) */ armed: Detachable | Detachable[] | null = null;
   /** @internal fires waiting behind the running one ('queue', 'buffer-one') */ queue: Fifo<unknown> | null = null;
   /** @internal the single waiting fire of a 'buffer-one' / 'skip' task */ waitingRun: unknown = null;
   /** @internal runs popped while the task was paused */ parked: unknown[] | null = null;
@@ -190,7 +200,7 @@ export class TaskRecord implements Task {
   /** @internal monitoring state (created lazily by the monitor) */ monitor: unknown = null;
   private executions: Execution[] | null = null;
 
-  constructor(id: string, normalized: NormalizedTask, historyLimit: number) {
+  constructor(id: string, normalized: NormalizedTask, owner: TaskOwner) {
     this.id = id;
     this.name = normalized.name;
     this.priority = normalized.priority;
@@ -202,14 +212,30 @@ export class TaskRecord implements Task {
     this.maxPending = normalized.maxPending;
     this.enabled = normalized.enabled;
     this.run = normalized.run;
-    this.historyLimit = historyLimit;
+    this.owner = owner;
     this.onceOnly = normalized.triggers.every((t) => t.once === true);
   }
 
   get history(): ReadonlyArray<Execution> {
     const all = this.executions;
     if (all === null) return [];
-    return all.length > this.historyLimit ? all.slice(all.length - this.historyLimit) : all.slice();
+    const limit = this.owner.historyLimit;
+    return all.length > limit ? all.slice(all.length - limit) : all.slice();
+  }
+
+  /** @internal fire of the task's only trigger */
+  onTriggerFire(fire: Fire<unknown>): void {
+    this.owner.onFire(this, this.triggers[0], 0, fire);
+  }
+
+  /** @internal */
+  onTriggerError(error: unknown): void {
+    this.owner.onTriggerError(this, error);
+  }
+
+  /** @internal */
+  onTriggerComplete(): void {
+    this.owner.onTriggerComplete(this, this.triggers[0]);
   }
 
   /** @internal */
@@ -219,10 +245,11 @@ export class TaskRecord implements Task {
 
   /** @internal */
   record(execution: Execution): void {
-    if (this.historyLimit === 0) return;
+    const limit = this.owner.historyLimit;
+    if (limit === 0) return;
     const all = (this.executions ??= []);
     all.push(execution);
     // Trim in batches: amortized O(1) per record instead of a shift per record.
-    if (all.length >= this.historyLimit * 2) all.splice(0, all.length - this.historyLimit);
+    if (all.length >= limit * 2) all.splice(0, all.length - limit);
   }
 }

@@ -4,51 +4,57 @@ import type { Clock, TimerHandle } from './clock';
 
 /** Something armed on a shared schedule. */
 export interface TimerMemberSink {
-  next(fire: Fire<never>): void;
+  onTriggerFire(fire: Fire<never>): void;
 }
 
 /** A per-fire delay on top of the schedule: ms, or a function giving ms. */
 export type Jitter = number | (() => number) | undefined;
 
-/** One trigger's membership of a shared schedule; `cancel()` leaves it. */
+/** One trigger's membership of a shared schedule; `detach()` leaves it. */
 export class TimerMember {
-  /** @internal index in the group's member array (swap-remove). */
+  /** @internal index in the group's member array (swap-remove); -1 once detached. */
   index = -1;
-  private jitterTimers: TimerHandle[] | null = null;
+  /**
+   * @internal Set when the member joined at the very instant its group was due but had not fired
+   * yet: that occurrence belongs to members armed before it (first tick is one period after arming).
+   */
+  skipNext = false;
+  /** @internal jitter and its pending per-fire timers, only for jittered triggers */
+  private jitterState: { readonly jitter: Exclude<Jitter, undefined>; timers: TimerHandle[] } | null;
 
   constructor(
     /** @internal */ readonly group: TimerGroup,
     private readonly sink: TimerMemberSink,
-    /** Clock time the member was armed; it only receives occurrences after it. */
-    readonly armedAt: number,
-    private readonly jitter: Jitter,
-  ) {}
+    jitter: Jitter,
+  ) {
+    this.jitterState = jitter === undefined || jitter === 0 ? null : { jitter, timers: [] };
+  }
 
-  cancel(): void {
+  /** Leaves the schedule (and cancels jittered fires not yet delivered). */
+  detach(): void {
     if (this.index < 0) return;
     this.group.remove(this);
-    if (this.jitterTimers) for (const t of this.jitterTimers) t.cancel();
-    this.jitterTimers = null;
+    if (this.jitterState) for (const t of this.jitterState.timers) t.cancel();
   }
 
   /** @internal */
   deliver(at: number, clock: Clock): void {
-    const delay = jitterDelay(this.jitter);
+    const state = this.jitterState;
+    const delay = state === null ? 0 : jitterDelay(state.jitter);
     if (delay <= 0) {
-      this.sink.next({ at });
+      this.sink.onTriggerFire({ at });
       return;
     }
-    const timers = (this.jitterTimers ??= []);
+    const timers = state!.timers;
     const timer = clock.after(delay, () => {
       timers.splice(timers.indexOf(timer), 1);
-      if (this.index >= 0) this.sink.next({ at });
+      if (this.index >= 0) this.sink.onTriggerFire({ at });
     });
     timers.push(timer);
   }
 }
 
-function jitterDelay(jitter: Jitter): number {
-  if (jitter === undefined || jitter === 0) return 0;
+function jitterDelay(jitter: Exclude<Jitter, undefined>): number {
   const ms = typeof jitter === 'function' ? jitter() : Math.random() * jitter;
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
@@ -73,13 +79,14 @@ export abstract class TimerGroup {
   }
 
   add(sink: TimerMemberSink, jitter: Jitter): TimerMember {
-    const clock = this.owner.clock;
-    const member = new TimerMember(this, sink, clock.now(), jitter);
+    const member = new TimerMember(this, sink, jitter);
     member.index = this.members.length;
     this.members.push(member);
     if (this.timer === null && this.due === null) {
-      this.due = this.first(clock.now());
+      this.due = this.first(this.owner.clock.now());
       this.arm();
+    } else if (this.due !== null && this.due <= this.owner.clock.now()) {
+      member.skipNext = true;
     }
     return member;
   }
@@ -120,7 +127,9 @@ export abstract class TimerGroup {
     // Members may leave (or join) while we deliver; deliver to those present at the occurrence.
     const members = this.members.length === 1 ? [this.members[0]] : this.members.slice();
     for (const member of members) {
-      if (member.index >= 0 && member.armedAt < due) member.deliver(due, clock);
+      if (member.index < 0) continue;
+      if (member.skipNext) member.skipNext = false;
+      else member.deliver(due, clock);
     }
   }
 }

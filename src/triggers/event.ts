@@ -1,6 +1,6 @@
 import { isObservable, from, type Observable, type InteropObservable } from 'rxjs';
 import { InvalidOptionError } from '../errors';
-import { BuiltInTrigger, type Detach, type FireSink, type TriggerEnv } from './base';
+import { BuiltInTrigger, detachable, type Detachable, type FireSink, type TriggerEnv } from './base';
 
 /** What {@link eventTrigger} accepts. */
 export type EventSource<E> = Observable<E> | InteropObservable<E> | AsyncIterable<E>;
@@ -15,8 +15,13 @@ interface PullState<E> {
 
 /** A trigger fired by each value of an Observable or each message of an AsyncIterable. */
 export class EventTrigger<E> extends BuiltInTrigger<E> {
-  readonly kind = 'event';
-  override readonly timeBased = false;
+  get kind(): 'event' {
+    return 'event';
+  }
+
+  override get timeBased(): boolean {
+    return false;
+  }
   private readonly observable: Observable<E> | undefined;
   private readonly iterable: AsyncIterable<E> | undefined;
   private pull: PullState<E> | undefined;
@@ -38,15 +43,15 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
   }
 
   /** @internal */
-  attach(env: TriggerEnv, sink: FireSink<E>): Detach {
+  attach(env: TriggerEnv, sink: FireSink<E>): Detachable {
     if (this.observable) {
       const clock = env.clock;
       const sub = this.observable.subscribe({
-        next: (event) => sink.next({ at: clock.now(), event }),
-        error: (err) => sink.error(err),
-        complete: () => sink.complete(),
+        next: (event) => sink.onTriggerFire({ at: clock.now(), event }),
+        error: (err) => sink.onTriggerError(err),
+        complete: () => sink.onTriggerComplete(),
       });
-      return () => sub.unsubscribe();
+      return detachable(() => sub.unsubscribe());
     }
     return this.attachPull(env, sink);
   }
@@ -55,7 +60,7 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
    * Pulls one message at a time: the next is taken only once the previous one has left the
    * waiting state (started or dropped), so at most one message is held beyond those running.
    */
-  private attachPull(env: TriggerEnv, sink: FireSink<E>): Detach {
+  private attachPull(env: TriggerEnv, sink: FireSink<E>): Detachable {
     const state = (this.pull ??= {
       iterator: (this.iterable as AsyncIterable<E>)[Symbol.asyncIterator](),
       pulling: false,
@@ -68,7 +73,7 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
     const deliver = (event: E): void => {
       outstanding = true;
       let acked = false;
-      sink.next({
+      sink.onTriggerFire({
         at: env.clock.now(),
         event,
         ack: () => {
@@ -82,7 +87,7 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
     const fail = (err: unknown): void => {
       state.pulling = false;
       state.done = true;
-      if (active) sink.error(err);
+      if (active) sink.onTriggerError(err);
     };
     const takeNext = (): void => {
       if (!active || outstanding || state.pulling || state.done) return;
@@ -98,14 +103,14 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
         state.pulling = false;
         if (result.done) {
           state.done = true;
-          if (active) sink.complete();
+          if (active) sink.onTriggerComplete();
         } else if (active) deliver(result.value);
         else state.stash.push(result.value);
       }, fail);
     };
 
     takeNext();
-    return (final) => {
+    return detachable((final) => {
       active = false;
       if (final && !state.done) {
         state.done = true;
@@ -115,7 +120,7 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
           // a mailbox that fails to close must not break removal
         }
       }
-    };
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors';
-import { BuiltInTrigger, type Detach, type FireSink, type TriggerEnv } from './base';
+import { BuiltInTrigger, detachable, type Detachable, type FireSink, type TriggerEnv } from './base';
 
 /** Options of {@link oneTimeTrigger}: exactly one of `after` or `at`. */
 export type OneTimeTriggerOptions =
@@ -8,8 +8,13 @@ export type OneTimeTriggerOptions =
 
 /** A trigger that fires once. */
 export class OneTimeTrigger extends BuiltInTrigger<never> {
-  readonly kind = 'one-time';
-  override readonly once = true;
+  get kind(): 'one-time' {
+    return 'one-time';
+  }
+
+  override get once(): boolean {
+    return true;
+  }
   readonly after: number | undefined;
   readonly at: number | undefined;
 
@@ -37,19 +42,19 @@ export class OneTimeTrigger extends BuiltInTrigger<never> {
   }
 
   /** @internal */
-  attach(env: TriggerEnv, sink: FireSink<never>): Detach {
+  attach(env: TriggerEnv, sink: FireSink<never>): Detachable {
     const clock = env.clock;
     const due = this.at ?? clock.now() + (this.after as number);
     if (due <= clock.now()) {
-      sink.next({ at: due });
-      sink.complete();
-      return () => undefined;
+      sink.onTriggerFire({ at: due });
+      sink.onTriggerComplete();
+      return detachable(() => undefined);
     }
     const timer = clock.at(due, () => {
-      sink.next({ at: due });
-      sink.complete();
+      sink.onTriggerFire({ at: due });
+      sink.onTriggerComplete();
     });
-    return () => timer.cancel();
+    return detachable(() => timer.cancel());
   }
 }
 

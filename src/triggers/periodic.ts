@@ -1,7 +1,7 @@
 import { InvalidOptionError } from '../errors';
 import { parseCron, type ParsedCron } from '../cron';
 import type { Jitter } from '../internal/timerGroups';
-import { BuiltInTrigger, type Detach, type FireSink, type TriggerEnv } from './base';
+import { BuiltInTrigger, type Detachable, type FireSink, type TriggerEnv } from './base';
 
 /** Options of {@link periodicTrigger}: exactly one of `interval` or `cron`. */
 export type PeriodicTriggerOptions =
@@ -25,7 +25,9 @@ export type PeriodicTriggerOptions =
 
 /** A trigger that ticks on an interval or a cron schedule. */
 export class PeriodicTrigger extends BuiltInTrigger<never> {
-  readonly kind = 'periodic';
+  get kind(): 'periodic' {
+    return 'periodic';
+  }
   /** Interval in ms, when interval-based. */
   readonly interval: number | undefined;
   /** The parsed cron expression, when cron-based. */
@@ -58,11 +60,11 @@ export class PeriodicTrigger extends BuiltInTrigger<never> {
   }
 
   /** @internal */
-  attach(env: TriggerEnv, sink: FireSink<never>): Detach {
-    const member = this.cron
+  attach(env: TriggerEnv, sink: FireSink<never>): Detachable {
+    // The membership itself is the detacher: no closure per task.
+    return this.cron
       ? env.timers.joinCron(this.cron, sink, this.jitter)
       : env.timers.joinInterval(this.interval as number, sink, this.jitter);
-    return () => member.cancel();
   }
 }
 
