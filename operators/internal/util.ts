@@ -13,8 +13,8 @@ import { InvalidOptionError, type SchedulerErrorCode } from '../../src/errors';
  * destination. Here the source is handed the {@link LinkedSubscriber} itself, whose `closed` it
  * checks, and that subscriber is closed the moment `destination` is.
  *
- * Notifications that arrive once `destination` is closed are ignored, so a completion caused by the
- * teardown itself never runs the observer's logic (for instance starting the next inner).
+ * Notifications that arrive once `destination` is closed are ignored, so nothing the teardown
+ * itself provokes runs the observer's logic (for instance starting the next inner).
  *
  * @returns the child subscription (already added to `destination`).
  */
@@ -25,7 +25,9 @@ export function subscribeLinked<T>(
 ): Subscription {
   const child = new LinkedSubscriber(destination, observer);
   destination.add(child);
-  source.subscribe(child);
+  // `subscribe` returns `child` itself (adding it to itself is a no-op); should RxJS ever wrap it
+  // instead, this keeps the wrapper torn down with `child`.
+  child.add(source.subscribe(child));
   return child;
 }
 
