@@ -37,10 +37,12 @@ function processCpuMicros(): number {
  * per-thread counter), so a slice also includes what other threads (GC helpers, the libuv pool)
  * burned during it; time spent outside any run is credited to nobody.
  *
- * Cost: while enabled, every async callback in the process passes through the hook (≈ 0.1–0.3 µs
- * for callbacks outside runs); every switch into or out of a run's context reads the CPU clock
- * (one `getrusage` syscall, ≈ 1–2 µs), i.e. two reads per synchronous slice. Disabled, `run` is
- * a plain call.
+ * Cost: while enabled, every async callback in the process passes through the hook, and every
+ * switch into or out of a run's context reads the clock — two reads per synchronous slice. With
+ * the default clock a read is one `getrusage` syscall (≈ 2 µs in the Firecracker VM these numbers
+ * come from; syscalls are usually cheaper on bare metal). Measured there (Node 20): a synchronous run +4.5 µs, an
+ * async run with two `await`s +26 µs (vs 0.3 µs untracked), async work outside runs +0.2 µs per
+ * callback; with the `performance.now` clock +0.16 µs and +2.4 µs. Disabled, `run` is a plain call.
  *
  * @example
  * ```ts
@@ -74,11 +76,13 @@ export class CpuTracker {
     this.clock = options.clock ?? processCpuMicros;
     this.hook = createHook({
       before: () => {
+        // Uncaught exceptions skip `after`s; keep a leak from growing without bound.
+        if (this.stack.length > 10_000) this.stack.length = 0;
         this.stack.push(this.current);
         this.switchTo(this.storage.getStore());
       },
       after: () => {
-        // An uncaught exception can skip `after`s; an empty stack then just means "outside".
+        // An empty stack (see above) just means "outside every run".
         this.switchTo(this.stack.length > 0 ? this.stack.pop() : undefined);
       },
     });
