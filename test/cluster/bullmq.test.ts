@@ -36,8 +36,12 @@ const connection = () => ({ host: '127.0.0.1', port: redis.port });
 async function queueWith(count: number, jobOptions: Parameters<Queue['add']>[2] = {}): Promise<Queue> {
   const queue = new Queue(`q${++seq}-${Date.now()}`, { connection: connection() });
   cleanups.push(() => queue.close());
-  await queue.addBulk(Array.from({ length: count }, (_, n) => ({ name: 'job', data: { n }, opts: jobOptions })));
+  await addJobs(queue, count, jobOptions);
   return queue;
+}
+
+async function addJobs(queue: Queue, count: number, jobOptions: Parameters<Queue['add']>[2] = {}): Promise<void> {
+  if (count > 0) await queue.addBulk(Array.from({ length: count }, (_, n) => ({ name: 'job', data: { n }, opts: jobOptions })));
 }
 
 function mailboxFor<D = { n: number }, R = string>(queue: Queue, options: Partial<Parameters<typeof fromBullMQ>[1]> = {}): BullMQMailbox<D, R> {
@@ -197,8 +201,9 @@ describe('fromBullMQ across processes', () => {
     for (const c of consumers.splice(0)) c.process.kill('SIGKILL');
   });
 
-  function consumer(queue: Queue, name: string, workMs: number, lockDuration = 30_000, stalledInterval = 30_000): Child {
-    const child = startChild('bullmqConsumer.ts', [redis.url, queue.name, name, String(workMs), String(lockDuration), String(stalledInterval)]);
+  function consumer(queue: Queue, name: string, workMs: number, lockDuration = 30_000, stalledInterval = 30_000, hangAt = 0): Child {
+    const args = [redis.url, queue.name, name, workMs, lockDuration, stalledInterval, hangAt].map(String);
+    const child = startChild('bullmqConsumer.ts', args);
     consumers.push(child);
     return child;
   }
@@ -219,9 +224,12 @@ describe('fromBullMQ across processes', () => {
 
   it('1 000 jobs consumed by two processes, each taking one at a time: every job completed exactly once', async () => {
     const N = 1_000;
-    const queue = await queueWith(N);
+    const queue = await queueWith(0);
     const a = consumer(queue, 'a', 0);
     const b = consumer(queue, 'b', 0);
+    // Jobs arrive once both are listening, so neither drains the queue before the other has started.
+    await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 30_000)));
+    await addJobs(queue, N);
     await until(async () => (await queue.getJobCounts('completed')).completed === N, 60_000, 'all jobs completed');
     const done = [...a.messages, ...b.messages].filter((m) => 'done' in m).map((m) => m.done);
     const starts = [...a.messages, ...b.messages].filter((m) => 'start' in m).map((m) => m.start);
@@ -245,13 +253,13 @@ describe('fromBullMQ across processes', () => {
     const N = 300;
     const lockDuration = 1_000;
     const stalledInterval = 300;
-    const queue = await queueWith(N);
-    const a = consumer(queue, 'a', 2, lockDuration, stalledInterval);
-    await a.waitFor((m) => 'done' in m && a.messages.filter((x) => 'done' in x).length >= 50);
+    const queue = await queueWith(0);
+    // a's 20th run never ends: it is killed in the middle of it.
+    const a = consumer(queue, 'a', 2, lockDuration, stalledInterval, 20);
     const b = consumer(queue, 'b', 2, lockDuration, stalledInterval);
-    await b.waitFor((m) => 'done' in m);
-    a.send('hang');
-    const hanging = (await a.waitFor((m) => 'hanging' in m)).hanging as string;
+    await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 30_000)));
+    await addJobs(queue, N);
+    const hanging = (await a.waitFor((m) => 'hanging' in m, 30_000)).hanging as string;
     a.process.kill('SIGKILL');
     const killedAt = Date.now();
     expect((await a.exited).signal).toBe('SIGKILL');
