@@ -143,7 +143,7 @@ export function renderTimeline(history: ReadonlyArray<TimelineExecution>, option
     const mid = top + rowHeight / 2;
     out.push(`<g class="row" data-task-id="${escapeXml(taskId)}">`);
     out.push(
-      `<text class="label" x="${PAD + labelWidth}" y="${num(mid + 4)}" text-anchor="end" fill="#1f2328">${escapeXml(labels[i])}</text>`,
+      `<text class="label" x="${num(PAD + labelWidth)}" y="${num(mid + 4)}" text-anchor="end" fill="#1f2328">${escapeXml(labels[i])}</text>`,
     );
     const barHeight = Math.max(4, rowHeight - 8);
     for (const e of row.items) {
@@ -181,14 +181,14 @@ function renderLegend(out: string[], colors: Readonly<Record<ExecutionStatus, st
   let x = left;
   for (const status of STATUSES) {
     out.push(
-      `<rect class="legend-swatch" data-status="${status}" x="${x}" y="${y - 9}" width="12" height="12" rx="2" fill="${escapeXml(colors[status])}"/>`,
-      `<text class="legend-label" x="${x + 17}" y="${y + 1}" fill="#1f2328">${status}</text>`,
+      `<rect class="legend-swatch" data-status="${status}" x="${num(x)}" y="${y - 9}" width="12" height="12" rx="2" fill="${escapeXml(colors[status])}"/>`,
+      `<text class="legend-label" x="${num(x + 17)}" y="${y + 1}" fill="#1f2328">${status}</text>`,
     );
     x += 17 + status.length * CHAR_WIDTH + 18;
   }
   out.push(
-    `<line class="legend-wait" x1="${x}" y1="${y - 3}" x2="${x + 18}" y2="${y - 3}" stroke="#8c959f" stroke-dasharray="3 2"/>`,
-    `<text class="legend-label" x="${x + 23}" y="${y + 1}" fill="#1f2328">wait (fire → start)</text>`,
+    `<line class="legend-wait" x1="${num(x)}" y1="${y - 3}" x2="${num(x + 18)}" y2="${y - 3}" stroke="#8c959f" stroke-dasharray="3 2"/>`,
+    `<text class="legend-label" x="${num(x + 23)}" y="${y + 1}" fill="#1f2328">wait (fire → start)</text>`,
     '</g>',
   );
 }

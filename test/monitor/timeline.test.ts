@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Execution } from '../../src/types';
 import { TIMELINE_COLORS, escapeXml, formatDuration, niceStep, renderTimeline, type TimelineExecution } from '../../src/monitor/timeline';
 
 /** Checks that tags nest and close properly and that no raw `<`/`&` sits in text — enough to catch broken escaping. */
@@ -152,6 +153,15 @@ describe('renderTimeline', () => {
     const labels = all(svg, /<text class="tick-label"[^>]*>([^<]*)</).map((m) => m[1]);
     expect(labels[0]).toBe('0 ms');
     expect(labels.at(-1)).toBe('1 s');
+  });
+
+  it('takes task.history as is (Execution records with events and results)', () => {
+    const records: ReadonlyArray<Execution<{ id: number }, string>> = [
+      { taskId: 'mailbox', attempt: 1, firedAt: 0, startedAt: 5, endedAt: 30, status: 'succeeded', event: { id: 1 }, result: 'RESULT-TEXT' },
+    ];
+    const svg = renderTimeline(records);
+    expect(all(svg, /<rect class="bar"/)).toHaveLength(1);
+    expect(svg).not.toContain('RESULT-TEXT'); // results and events are not rendered
   });
 
   it('is pure', () => {
