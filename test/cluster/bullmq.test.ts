@@ -228,7 +228,7 @@ describe('fromBullMQ across processes', () => {
     const a = consumer(queue, 'a', 0);
     const b = consumer(queue, 'b', 0);
     // Jobs arrive once both are listening, so neither drains the queue before the other has started.
-    await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 30_000)));
+    await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 45_000)));
     await addJobs(queue, N);
     await until(async () => (await queue.getJobCounts('completed')).completed === N, 60_000, 'all jobs completed');
     const done = [...a.messages, ...b.messages].filter((m) => 'done' in m).map((m) => m.done);
@@ -247,7 +247,7 @@ describe('fromBullMQ across processes', () => {
     for (const c of [a, b]) c.send('stop');
     const exits = await Promise.all([a.exited, b.exited]);
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
-  }, 90_000);
+  }, 120_000);
 
   it('a process killed mid-run (SIGKILL) loses no job: its job runs again elsewhere after the stall check', async () => {
     const N = 300;
@@ -257,7 +257,7 @@ describe('fromBullMQ across processes', () => {
     // a's 20th run never ends: it is killed in the middle of it.
     const a = consumer(queue, 'a', 2, lockDuration, stalledInterval, 20);
     const b = consumer(queue, 'b', 2, lockDuration, stalledInterval);
-    await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 30_000)));
+    await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 45_000)));
     await addJobs(queue, N);
     const hanging = (await a.waitFor((m) => 'hanging' in m, 30_000)).hanging as string;
     a.process.kill('SIGKILL');
@@ -287,7 +287,7 @@ describe('fromBullMQ across processes', () => {
     expect(await queue.getJobCounts('active', 'waiting', 'failed', 'completed')).toEqual({ active: 0, waiting: 0, failed: 0, completed: N });
     b.send('stop');
     expect((await b.exited).code).toBe(0);
-  }, 90_000);
+  }, 120_000);
 });
 
 function sleep(ms: number): Promise<void> {
