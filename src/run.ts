@@ -23,6 +23,8 @@ export class Run {
     /** Pull-based trigger's acknowledgement: called once the fire stops waiting. */
     public ack: (() => void) | undefined,
     readonly seq: number,
+    /** Kind of the trigger that fired ('periodic', 'event', 'one-time', 'manual' for runNow, …). */
+    readonly kind: string,
   ) {}
 }
 

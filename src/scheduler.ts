@@ -1,4 +1,4 @@
-import { Subject, isObservable, type Observable, type SchedulerLike } from 'rxjs';
+import { Subject, interval, isObservable, map, type Observable, type SchedulerLike } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import { InvalidOptionError, SchedulerError, UnknownTaskError, DuplicateTaskError } from './errors';
 import { retryDelay } from './internal/backoff';
@@ -6,12 +6,25 @@ import { Clock, type TimerHandle } from './internal/clock';
 import { Fifo } from './internal/fifo';
 import { PriorityQueue } from './internal/priorityQueue';
 import { TimerGroups } from './internal/timerGroups';
+import { CpuTracker } from './monitor/cpu';
+import { createOtelInstrumentation, type OtelApi, type OtelAttemptHandle, type OtelInstrumentation } from './monitor/otel';
+import { RateMeter } from './monitor/rateMeter';
+import {
+  NodeResourceSampler,
+  exceededLimits,
+  validateResourceLimits,
+  type ResourceLimits,
+  type ResourceSample,
+  type ResourceSampler,
+} from './monitor/resourceSampler';
+import { TaskStats, taskState, type SchedulerStatsSnapshot, type TaskStatsSnapshot } from './monitor/taskStats';
 import { Attempt, Run } from './run';
 import { ExecutionRecord, TaskRecord, normalizeTask, type Task, type TaskOwner } from './task';
 import { detachable, isBuiltInTrigger, type Detachable, type FireSink, type TriggerEnv } from './triggers/base';
 import type {
   ExecutionStatus,
   Fire,
+  Logger,
   SchedulerEvent,
   SchedulerEventType,
   SchedulerOptions,
@@ -98,12 +111,46 @@ export class Scheduler implements TaskOwner {
   private turnStarts = 0;
   private yielded = false;
 
+  // Monitoring and resource-aware admission (all optional; idle unless configured).
+  /** Name of this scheduler. */
+  readonly name: string;
+  private readonly logger: Logger | null;
+  private readonly otel: OtelInstrumentation | null;
+  private readonly cpu: CpuTracker | null;
+  private readonly fireRate = new RateMeter();
+  private readonly limits: ResourceLimits | null;
+  private readonly essentialPriority: number;
+  private readonly resourceCheckInterval: number;
+  private readonly agingMs: number;
+  private sampler: ResourceSampler | null;
+  private readonly ownSampler: boolean;
+  private lastSample: ResourceSample | null = null;
+  private lastSampleAt = -Infinity;
+  private exceeded: string[] = [];
+  /** Non-essential runs held back while a resource limit is exceeded. */
+  private throttledRuns: Run[] = [];
+  private recheck: TimerHandle | null = null;
+
   constructor(options: SchedulerOptions = {}) {
     const where = 'Scheduler';
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError('INVALID_OPTION', where, 'options', 'must be an object', options);
     }
-    const { maxRunningTasks = 1, scheduler, historyLimit = 100, unref = false } = options;
+    const {
+      maxRunningTasks = 1,
+      scheduler,
+      historyLimit = 100,
+      unref = false,
+      name = 'default',
+      monitor,
+      resourceLimits,
+      essentialPriority = 0,
+      resourceSampler,
+      resourceCheckInterval = 100,
+      agingMs,
+      otel,
+      logger,
+    } = options;
     if (typeof maxRunningTasks !== 'number' || !Number.isInteger(maxRunningTasks) || maxRunningTasks < 1) {
       throw new InvalidOptionError('INVALID_MAX_RUNNING_TASKS', where, 'maxRunningTasks', 'must be a positive integer', maxRunningTasks);
     }
@@ -116,8 +163,42 @@ export class Scheduler implements TaskOwner {
     if (typeof unref !== 'boolean') {
       throw new InvalidOptionError('INVALID_OPTION', where, 'unref', 'must be a boolean', unref);
     }
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'name', 'must be a non-empty string', name);
+    }
+    if (monitor !== undefined && (monitor === null || typeof monitor !== 'object')) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'monitor', 'must be an object like { cpu: true }', monitor);
+    }
+    if (typeof essentialPriority !== 'number' || !Number.isFinite(essentialPriority)) {
+      throw new InvalidOptionError('INVALID_PRIORITY', where, 'essentialPriority', 'must be a finite number', essentialPriority);
+    }
+    if (typeof resourceCheckInterval !== 'number' || !Number.isFinite(resourceCheckInterval) || resourceCheckInterval <= 0) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'resourceCheckInterval', 'must be a finite number > 0', resourceCheckInterval);
+    }
+    if (agingMs !== undefined && (typeof agingMs !== 'number' || !Number.isFinite(agingMs) || agingMs <= 0)) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'agingMs', 'must be a finite number > 0', agingMs);
+    }
+    if (resourceSampler !== undefined && (resourceSampler === null || typeof (resourceSampler as ResourceSampler).sample !== 'function')) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'resourceSampler', 'must have a sample() method', resourceSampler);
+    }
+    if (logger !== undefined && !isLogger(logger)) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'logger', 'must have info, warn and error methods', logger);
+    }
+    if (otel !== undefined && !isOtel(otel)) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'otel', 'must be the @opentelemetry/api module or an OtelInstrumentation', otel);
+    }
     this.maxRunningTasks = maxRunningTasks;
     this.historyLimit = historyLimit;
+    this.name = name;
+    this.logger = logger ?? null;
+    this.otel = otel === undefined ? null : 'onAttemptStart' in otel ? otel : createOtelInstrumentation(otel as OtelApi);
+    this.cpu = monitor?.cpu === true ? new CpuTracker() : null;
+    this.limits = resourceLimits === undefined ? null : validateResourceLimits(resourceLimits, where);
+    this.essentialPriority = essentialPriority;
+    this.resourceCheckInterval = resourceCheckInterval;
+    this.agingMs = agingMs ?? 0;
+    this.sampler = resourceSampler ?? null;
+    this.ownSampler = resourceSampler === undefined;
     this.clock = new Clock(scheduler, unref);
     this.env = { clock: this.clock, timers: new TimerGroups(this.clock) };
     this.events$ = this.subject.asObservable();
@@ -135,7 +216,7 @@ export class Scheduler implements TaskOwner {
     if (this.registry.has(id)) throw new DuplicateTaskError(id);
     const task = new TaskRecord(id, normalized, this);
     this.registry.set(id, task);
-    if (this.subject.observed) this.emit('task-added', { taskId: id });
+    if (this.watching) this.emit('task-added', { taskId: id });
     if (this.lifecycle === 'running' && task.enabled) this.arm(task);
     return task as unknown as Task<A, E, R>;
   }
@@ -195,7 +276,8 @@ export class Scheduler implements TaskOwner {
       throw new SchedulerError('SCHEDULER_STOPPING', 'start: the scheduler is stopping; await stop() before starting it again');
     }
     this.lifecycle = 'running';
-    if (this.subject.observed) this.emit('started', {});
+    this.cpu?.enable();
+    if (this.watching) this.emit('started', {});
     for (const task of this.registry.values()) if (task.enabled) this.arm(task);
     this.drain();
   }
@@ -204,7 +286,7 @@ export class Scheduler implements TaskOwner {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    if (this.subject.observed) this.emit('paused', {});
+    if (this.watching) this.emit('paused', {});
   }
 
   /** Undoes `pause()`, starting waiting runs in priority order; on a stopped scheduler, like `start()`. */
@@ -212,7 +294,7 @@ export class Scheduler implements TaskOwner {
     if (this.lifecycle === 'stopped') {
       this.paused = false;
       this.start();
-      if (this.subject.observed) this.emit('resumed', {});
+      if (this.watching) this.emit('resumed', {});
       return;
     }
     if (this.lifecycle === 'stopping') {
@@ -220,7 +302,7 @@ export class Scheduler implements TaskOwner {
     }
     if (!this.paused) return;
     this.paused = false;
-    if (this.subject.observed) this.emit('resumed', {});
+    if (this.watching) this.emit('resumed', {});
     this.drain();
   }
 
@@ -253,7 +335,7 @@ export class Scheduler implements TaskOwner {
     const task = this.require('pauseTask', id);
     if (task.paused) return;
     task.paused = true;
-    if (this.subject.observed) this.emit('task-paused', { taskId: id });
+    if (this.watching) this.emit('task-paused', { taskId: id });
   }
 
   /** Undoes `pauseTask`. Throws for an unknown id. */
@@ -263,8 +345,8 @@ export class Scheduler implements TaskOwner {
     task.paused = false;
     const parked = task.parked as Run[] | null;
     task.parked = null;
-    if (parked) for (const run of parked) this.ready.push(run, task.priority, run.seq);
-    if (this.subject.observed) this.emit('task-resumed', { taskId: id });
+    if (parked) for (const run of parked) this.pushReady(run);
+    if (this.watching) this.emit('task-resumed', { taskId: id });
     this.drain();
   }
 
@@ -274,7 +356,9 @@ export class Scheduler implements TaskOwner {
    */
   runNow(id: string, event?: unknown): void {
     const task = this.require('runNow', id);
-    this.admit(task, new Run(task, this.clock.now(), event, undefined, ++this.seq));
+    const now = this.clock.now();
+    this.fireRate.mark(now);
+    this.admit(task, new Run(task, now, event, undefined, ++this.seq, 'manual'));
   }
 
   /** The events as an async iterable (each value buffered until read), via rxjs-for-await. */
@@ -336,18 +420,19 @@ export class Scheduler implements TaskOwner {
       return;
     }
     if (trigger.once) (task.onceFired ??= new Set()).add(index);
-    this.admit(task, new Run(task, fire.at, fire.event, fire.ack, ++this.seq));
+    this.fireRate.mark(this.clock.now());
+    this.admit(task, new Run(task, fire.at, fire.event, fire.ack, ++this.seq, trigger.kind));
   }
 
   /** @internal A trigger's source failed: reported, and the task's other triggers carry on. */
   onTriggerError(task: TaskRecord, error: unknown): void {
     task.stats().lastError = error;
-    if (this.subject.observed) this.emit('trigger-error', { taskId: task.id, error });
+    if (this.watching) this.emit('trigger-error', { taskId: task.id, error });
   }
 
   /** @internal A trigger's source completed. */
   onTriggerComplete(task: TaskRecord, trigger: Trigger<unknown>): void {
-    if (this.subject.observed && !trigger.once) this.emit('trigger-completed', { taskId: task.id });
+    if (this.watching && !trigger.once) this.emit('trigger-completed', { taskId: task.id });
   }
 
   // ── Admission (overlap policies) ────────────────────────────────────────────────────────────
@@ -380,8 +465,17 @@ export class Scheduler implements TaskOwner {
       this.startRun(run);
       return;
     }
-    this.ready.push(run, task.priority, run.seq);
+    this.pushReady(run);
     this.drain();
+  }
+
+  /**
+   * The heap key: the priority, or with aging `priority + firedAt / agingMs` — the same order as
+   * "effective priority improves by one per agingMs waited" at every instant, so keys never change.
+   */
+  private pushReady(run: Run): void {
+    const key = this.agingMs > 0 ? run.task.priority + run.at / this.agingMs : run.task.priority;
+    this.ready.push(run, key, run.seq);
   }
 
   /** Keeps a fire behind the task's running one ('queue', 'buffer-one'). */
@@ -398,7 +492,8 @@ export class Scheduler implements TaskOwner {
     into.event = run.event;
     into.ack = run.ack;
     into.task.stats().coalesced++;
-    if (this.subject.observed) this.emit('coalesced', { taskId: into.task.id, event: run.event, reason: 'buffer-one' });
+    if (this.otel !== null) this.otel.onCoalesced(otelTask(into.task));
+    if (this.watching) this.emit('coalesced', { taskId: into.task.id, event: run.event, reason: 'buffer-one' });
     previousAck?.();
   }
 
@@ -407,7 +502,11 @@ export class Scheduler implements TaskOwner {
     const stats = task.stats();
     if (type === 'skipped') stats.skipped++;
     else stats.dropped++;
-    if (this.subject.observed) this.emit(type, { taskId: task.id, reason, event: run.event });
+    if (this.otel !== null) {
+      if (type === 'skipped') this.otel.onSkipped(otelTask(task));
+      else this.otel.onDropped(otelTask(task));
+    }
+    if (this.watching) this.emit(type, { taskId: task.id, reason, event: run.event });
     run.ack?.();
     this.maybeRetire(task);
   }
@@ -447,6 +546,13 @@ export class Scheduler implements TaskOwner {
           ((run.task.parked ??= []) as Run[]).push(run);
           continue;
         }
+        if (this.limits !== null && run.task.priority > this.essentialPriority && this.overLimit()) {
+          // Held back, not dropped: it keeps its place and comes back when the limit clears.
+          ready.pop();
+          this.throttledRuns.push(run);
+          this.armRecheck();
+          continue;
+        }
         if (!this.canDispatch()) break;
         ready.pop();
         this.startRun(run);
@@ -471,22 +577,31 @@ export class Scheduler implements TaskOwner {
     if (head !== null) head.prev = attempt;
     attempt.next = head;
     this.inFlight = attempt;
-    const stats = task.stats();
-    if (attempt.attempt === 1) stats.runs++;
-    stats.lastRunAt = now;
+    task.stats().attemptStarted(now, run.at, attempt.attempt);
+    if (this.otel !== null) {
+      attempt.monitor = this.otel.onAttemptStart({
+        taskId: task.id,
+        taskName: task.name,
+        priority: task.priority,
+        attempt: attempt.attempt,
+        triggerKind: run.kind,
+        waitMs: attempt.attempt === 1 ? now - run.at : undefined,
+      });
+    }
     if (run.ack !== undefined) {
       const ack = run.ack;
       run.ack = undefined;
       ack();
     }
-    if (this.subject.observed) this.emit('run-started', { taskId: task.id, attempt: attempt.attempt, event: run.event });
+    if (this.watching) this.emit('run-started', { taskId: task.id, attempt: attempt.attempt, event: run.event });
     this.invoke(task, attempt);
   }
 
   private invoke(task: TaskRecord, attempt: Attempt): void {
     let result: unknown;
     try {
-      result = task.run.call(undefined, task.args, attempt);
+      if (this.cpu === null && attempt.monitor === null) result = task.run.call(undefined, task.args, attempt);
+      else result = this.invokeMonitored(task, attempt);
     } catch (error) {
       this.settle(attempt, 'failed', error, undefined);
       return;
@@ -515,6 +630,13 @@ export class Scheduler implements TaskOwner {
       }
     }
     this.settle(attempt, 'succeeded', undefined, result);
+  }
+
+  /** `run` inside the attempt's span and CPU account (only when those are switched on). */
+  private invokeMonitored(task: TaskRecord, attempt: Attempt): unknown {
+    const call = () => task.run.call(undefined, task.args, attempt);
+    const inSpan = attempt.monitor === null ? call : () => this.otel!.withSpan(attempt.monitor as OtelAttemptHandle, call);
+    return this.cpu === null ? inSpan() : this.cpu.run(task.stats(), inSpan);
   }
 
   private armTimeout(task: TaskRecord, attempt: Attempt): void {
@@ -560,17 +682,16 @@ export class Scheduler implements TaskOwner {
       task.id, attempt.attempt, run.at, attempt.startedAt, this.clock.now(), status, error, attempt.event, result,
     );
     task.record(execution);
-    const stats = task.stats();
+    task.stats().attemptEnded(status, execution.startedAt, execution.endedAt, error);
+    if (attempt.monitor !== null) {
+      this.otel!.onAttemptEnd(attempt.monitor as OtelAttemptHandle, { status, error, durationMs: execution.endedAt - execution.startedAt });
+      attempt.monitor = null;
+    }
     if (status === 'succeeded') {
-      stats.successes++;
-      if (this.subject.observed) this.emit('run-succeeded', { taskId: task.id, attempt: attempt.attempt, status, execution });
+      if (this.watching) this.emit('run-succeeded', { taskId: task.id, attempt: attempt.attempt, status, execution });
       this.endRun(run);
     } else {
-      stats.failures++;
-      stats.lastError = error;
-      if (status === 'timed-out') stats.timeouts++;
-      else if (status === 'aborted') stats.aborted++;
-      if (this.subject.observed) this.emit('run-failed', { taskId: task.id, attempt: attempt.attempt, status, error, execution });
+      if (this.watching) this.emit('run-failed', { taskId: task.id, attempt: attempt.attempt, status, error, execution });
       const retry = task.retry;
       if (retry !== undefined && attempt.attempt <= retry.maxRetries && status !== 'aborted') {
         if (this.lifecycle === 'running' && !task.removed) this.scheduleRetry(run);
@@ -587,7 +708,8 @@ export class Scheduler implements TaskOwner {
     const task = run.task;
     const delay = retryDelay(task.retry!, run.attempt);
     task.stats().retries++;
-    if (this.subject.observed) this.emit('retry-scheduled', { taskId: task.id, attempt: run.attempt + 1, delay });
+    if (this.otel !== null) this.otel.onRetryScheduled(otelTask(task));
+    if (this.watching) this.emit('retry-scheduled', { taskId: task.id, attempt: run.attempt + 1, delay });
     if (delay <= 0) {
       this.requeue(run);
       return;
@@ -603,14 +725,14 @@ export class Scheduler implements TaskOwner {
   /** A retry whose delay is over waits for a slot in its original place (priority, fire order). */
   private requeue(run: Run): void {
     this.pending++;
-    this.ready.push(run, run.task.priority, run.seq);
+    this.pushReady(run);
     this.drain();
   }
 
   private dropRetry(run: Run, reason: string): void {
     const task = run.task;
-    task.stats().dropped++;
-    if (this.subject.observed) this.emit('dropped', { taskId: task.id, reason, attempt: run.attempt + 1, event: run.event });
+    this.countDropped(task);
+    if (this.watching) this.emit('dropped', { taskId: task.id, reason, attempt: run.attempt + 1, event: run.event });
     this.endRun(run);
   }
 
@@ -619,8 +741,7 @@ export class Scheduler implements TaskOwner {
     const task = run.task;
     task.activeRuns--;
     if (task.activeRuns === 0 && task.queue !== null && task.queue.size > 0 && !task.removed) {
-      const next = (task.queue as Fifo<Run>).shift() as Run;
-      this.ready.push(next, task.priority, next.seq);
+      this.pushReady((task.queue as Fifo<Run>).shift() as Run);
     }
     this.maybeRetire(task);
   }
@@ -648,14 +769,20 @@ export class Scheduler implements TaskOwner {
     this.disarm(task, true);
     if (task.waitingFires > 0 || task.activeRuns > 0) {
       if (this.ready.size > 0) for (const run of this.ready.removeWhere((r) => r.task === task)) this.dropWaiting(run, 'task-removed');
+      if (this.throttledRuns.length > 0) {
+        const mine = this.throttledRuns.filter((r) => r.task === task);
+        this.throttledRuns = this.throttledRuns.filter((r) => r.task !== task);
+        for (const run of mine) this.dropWaiting(run, 'task-removed');
+      }
       this.dropHeld(task, 'task-removed');
       for (const run of [...this.retrying]) if (run.task === task) this.dropRetrying(run, 'task-removed');
     }
-    if (this.subject.observed) this.emit('task-removed', { taskId: task.id, reason });
+    if (this.watching) this.emit('task-removed', { taskId: task.id, reason });
   }
 
   private dropAllWaiting(reason: string): void {
     for (const run of this.ready.clear()) this.dropWaiting(run, reason);
+    for (const run of this.throttledRuns.splice(0)) this.dropWaiting(run, reason);
     for (const task of this.registry.values()) if (task.waitingFires > 0) this.dropHeld(task, reason);
     for (const run of [...this.retrying]) this.dropRetrying(run, reason);
   }
@@ -678,8 +805,8 @@ export class Scheduler implements TaskOwner {
     } else {
       task.activeRuns--;
     }
-    task.stats().dropped++;
-    if (this.subject.observed) this.emit('dropped', { taskId: task.id, reason, event: run.event });
+    this.countDropped(task);
+    if (this.watching) this.emit('dropped', { taskId: task.id, reason, event: run.event });
     const ack = run.ack;
     run.ack = undefined;
     ack?.();
@@ -691,8 +818,8 @@ export class Scheduler implements TaskOwner {
     run.retryTimer = null;
     const task = run.task;
     task.activeRuns--;
-    task.stats().dropped++;
-    if (this.subject.observed) this.emit('dropped', { taskId: task.id, reason, attempt: run.attempt + 1, event: run.event });
+    this.countDropped(task);
+    if (this.watching) this.emit('dropped', { taskId: task.id, reason, attempt: run.attempt + 1, event: run.event });
   }
 
   private abortInFlight(): void {
@@ -709,9 +836,17 @@ export class Scheduler implements TaskOwner {
     if (stopping === null) return;
     stopping.timer?.cancel();
     this.stopping = null;
+    this.recheck?.cancel();
+    this.recheck = null;
+    this.cpu?.disable();
+    if (this.ownSampler && this.sampler instanceof NodeResourceSampler) this.sampler.stop();
+    this.sampler = this.ownSampler ? null : this.sampler;
+    this.lastSample = null;
+    this.lastSampleAt = -Infinity;
+    this.exceeded = [];
     this.lifecycle = 'stopped';
     this.paused = false;
-    if (report && this.subject.observed) this.emit('stopped', {});
+    if (report && this.watching) this.emit('stopped', {});
     stopping.resolve();
   }
 
@@ -730,9 +865,196 @@ export class Scheduler implements TaskOwner {
     return id;
   }
 
-  private emit(type: SchedulerEventType, fields: Omit<SchedulerEvent, 'type' | 'at'>): void {
-    this.subject.next({ type, at: this.clock.now(), ...fields });
+  /** True when anyone listens: events are only built then. */
+  private get watching(): boolean {
+    return this.subject.observed || this.logger !== null;
   }
+
+  private emit(type: SchedulerEventType, fields: Omit<SchedulerEvent, 'type' | 'at'>): void {
+    const event: SchedulerEvent = { type, at: this.clock.now(), ...fields };
+    if (this.subject.observed) this.subject.next(event);
+    if (this.logger !== null) this.log(event);
+  }
+
+  private log(event: SchedulerEvent): void {
+    const logger = this.logger as Logger;
+    const level = LOG_LEVELS[event.type];
+    const write = level === 'debug' ? logger.debug : logger[level];
+    if (typeof write !== 'function') return;
+    const { type, taskId, attempt, status, error, delay, reason } = event;
+    const task = taskId === undefined ? undefined : this.registry.get(taskId);
+    const record: Record<string, unknown> = { scheduler: this.name, event: type };
+    if (taskId !== undefined) record.taskId = taskId;
+    if (task !== undefined) record.task = task.name;
+    if (attempt !== undefined) record.attempt = attempt;
+    if (status !== undefined) record.status = status;
+    if (delay !== undefined) record.delay = delay;
+    if (reason !== undefined) record.reason = reason;
+    if (error !== undefined) record.err = error;
+    try {
+      write.call(logger, record, `${type}${task ? ` ${task.name}` : ''}`);
+    } catch {
+      // a broken logger must not break scheduling
+    }
+  }
+
+  private countDropped(task: TaskRecord): void {
+    task.stats().dropped++;
+    if (this.otel !== null) this.otel.onDropped(otelTask(task));
+  }
+
+  // ── Monitoring ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A snapshot of every task (counts, wait and duration distributions, CPU when enabled, next
+   * fire) and of the scheduler (running, waiting, fires/s, event-loop delay and utilisation,
+   * heap, RSS, throttling).
+   */
+  stats(): SchedulerStatsSnapshot {
+    const now = this.clock.now();
+    const sample = this.currentSample(now);
+    const cpu = this.cpu !== null;
+    const tasks: TaskStatsSnapshot[] = [];
+    for (const task of this.registry.values()) {
+      const info = { id: task.id, name: task.name, priority: task.priority, state: taskState(task) };
+      const next = this.nextFireAt(task);
+      if (task.counters === null) tasks.push(TaskStats.empty(info, next, cpu));
+      else {
+        task.counters.nextFireAt = next;
+        tasks.push(task.counters.snapshot(info, cpu));
+      }
+    }
+    const delay = sample.eventLoopDelay ?? { p50: sample.eventLoopDelayMs, p99: sample.eventLoopDelayMs, max: sample.eventLoopDelayMs };
+    return {
+      at: now,
+      running: this.running,
+      waiting: this.pending,
+      firesPerSecond: this.fireRate.perSecond(now),
+      eventLoopDelay: delay,
+      eventLoopUtilization: sample.eventLoopUtilization,
+      heapUsed: sample.heapUsedBytes,
+      rss: sample.rssBytes,
+      throttled: this.exceeded.length > 0,
+      exceededLimits: this.exceeded.slice(),
+      tasks,
+    };
+  }
+
+  /** {@link stats} every `everyMs` ms on the scheduler's clock. */
+  stats$(everyMs: number): Observable<SchedulerStatsSnapshot> {
+    if (typeof everyMs !== 'number' || !Number.isFinite(everyMs) || everyMs <= 0) {
+      throw new InvalidOptionError('INVALID_OPTION', 'stats$', 'everyMs', 'must be a finite number > 0', everyMs);
+    }
+    return interval(everyMs, this.clock.scheduler).pipe(map(() => this.stats()));
+  }
+
+  /** True while a resource limit is exceeded and non-essential runs are held back. */
+  get throttled(): boolean {
+    return this.exceeded.length > 0;
+  }
+
+  /** The next scheduled fire of the task's time triggers, if any. */
+  private nextFireAt(task: TaskRecord): number | undefined {
+    const armed = task.armed;
+    if (armed === null) return undefined;
+    let next: number | undefined;
+    for (const a of Array.isArray(armed) ? armed : [armed]) {
+      const at = a.nextFireAt?.();
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  private currentSample(now: number): ResourceSample {
+    if (this.lastSample === null || now - this.lastSampleAt >= this.resourceCheckInterval) this.sampleResources(now);
+    return this.lastSample as ResourceSample;
+  }
+
+  /** Whether a resource limit is exceeded, re-reading usage at most every `resourceCheckInterval`. */
+  private overLimit(): boolean {
+    const now = this.clock.now();
+    if (now - this.lastSampleAt >= this.resourceCheckInterval) this.sampleResources(now);
+    return this.exceeded.length > 0;
+  }
+
+  private sampleResources(now: number): void {
+    this.lastSampleAt = now;
+    if (this.sampler === null) this.sampler = new NodeResourceSampler().start();
+    let sample: ResourceSample;
+    try {
+      sample = this.sampler.sample();
+    } catch (error) {
+      if (this.logger !== null) this.logger.warn({ scheduler: this.name, err: error }, 'resource sampler failed');
+      return;
+    }
+    this.lastSample = sample;
+    if (this.limits === null) return;
+    const was = this.exceeded.length > 0;
+    this.exceeded = exceededLimits(sample, this.limits);
+    if (!was && this.exceeded.length > 0) {
+      if (this.watching) this.emit('throttled', { reason: this.exceeded.join(',') });
+    } else if (was && this.exceeded.length === 0) {
+      if (this.watching) this.emit('unthrottled', {});
+      this.releaseThrottled();
+    }
+  }
+
+  private releaseThrottled(): void {
+    const held = this.throttledRuns;
+    if (held.length === 0) return;
+    this.throttledRuns = [];
+    for (const run of held) this.pushReady(run);
+    this.recheck?.cancel();
+    this.recheck = null;
+  }
+
+  /** While runs are held back, re-reads usage every `resourceCheckInterval` until the limit clears. */
+  private armRecheck(): void {
+    if (this.recheck !== null) return;
+    this.recheck = this.clock.after(this.resourceCheckInterval, () => {
+      this.recheck = null;
+      this.sampleResources(this.clock.now());
+      if (this.throttledRuns.length > 0) this.armRecheck();
+      this.drain();
+    });
+  }
+}
+
+const LOG_LEVELS: Record<SchedulerEventType, 'debug' | 'info' | 'warn' | 'error'> = {
+  'run-started': 'debug',
+  'run-succeeded': 'debug',
+  'run-failed': 'warn',
+  'retry-scheduled': 'info',
+  skipped: 'debug',
+  coalesced: 'debug',
+  dropped: 'warn',
+  'task-added': 'debug',
+  'task-removed': 'debug',
+  'task-paused': 'info',
+  'task-resumed': 'info',
+  'trigger-error': 'error',
+  'trigger-completed': 'info',
+  started: 'info',
+  paused: 'info',
+  resumed: 'info',
+  stopped: 'info',
+  throttled: 'warn',
+  unthrottled: 'info',
+};
+
+function otelTask(task: TaskRecord): { taskId: string; taskName: string; priority: number } {
+  return { taskId: task.id, taskName: task.name, priority: task.priority };
+}
+
+function isLogger(value: unknown): value is Logger {
+  const l = value as Logger;
+  return value !== null && typeof value === 'object' && typeof l.info === 'function' && typeof l.warn === 'function' && typeof l.error === 'function';
+}
+
+function isOtel(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.onAttemptStart === 'function' || (typeof v.trace === 'object' && typeof v.metrics === 'object');
 }
 
 /** Routes one armed trigger's fires to the scheduler. One small object per task and trigger. */

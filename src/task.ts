@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors';
+import { TaskStats } from './monitor/taskStats';
 import type { Fifo } from './internal/fifo';
 import type { Detachable, FireSink } from './triggers/base';
 import type {
@@ -49,6 +50,7 @@ export interface NormalizedTask {
   readonly overlap: OverlapPolicy;
   readonly maxPending: number;
   readonly enabled: boolean;
+  readonly scope: 'local' | 'cluster';
 }
 
 /** Validates task options and returns a new normalized object (the caller's is not touched). */
@@ -57,7 +59,7 @@ export function normalizeTask(options: TaskOptions<any, any, any>): NormalizedTa
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError('INVALID_OPTION', where, 'options', 'must be an object', options);
   }
-  const { id, name, priority = 0, triggers, run, args, retry, timeout, overlap, maxPending = Infinity, enabled = true } = options;
+  const { id, name, priority = 0, triggers, run, args, retry, timeout, overlap, maxPending = Infinity, enabled = true, scope = 'local' } = options;
   if (id !== undefined && (typeof id !== 'string' || id === '')) {
     throw new InvalidOptionError('INVALID_OPTION', where, 'id', 'must be a non-empty string', id);
   }
@@ -90,6 +92,9 @@ export function normalizeTask(options: TaskOptions<any, any, any>): NormalizedTa
   if (typeof enabled !== 'boolean') {
     throw new InvalidOptionError('INVALID_OPTION', where, 'enabled', 'must be a boolean', enabled);
   }
+  if (scope !== 'local' && scope !== 'cluster') {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'scope', "must be 'local' or 'cluster'", scope);
+  }
   const timeOnly = triggers.every((t: Trigger) => t.timeBased !== false);
   return {
     id,
@@ -103,6 +108,7 @@ export function normalizeTask(options: TaskOptions<any, any, any>): NormalizedTa
     overlap: overlap ?? (timeOnly ? 'skip' : 'queue'),
     maxPending,
     enabled,
+    scope,
   };
 }
 
@@ -126,21 +132,6 @@ export function normalizeRetry(retry: RetryOptions | undefined, where = 'addTask
     throw new InvalidOptionError('INVALID_RETRY', where, 'retry.maxDelay', 'must be a number ≥ 0 (Infinity allowed)', maxDelay);
   }
   return { maxRetries, delay, backoff, maxDelay };
-}
-
-/** Per-task counters, created on the task's first activity (100 000 idle tasks cost nothing here). */
-export class TaskCounters {
-  runs = 0;
-  successes = 0;
-  failures = 0;
-  retries = 0;
-  timeouts = 0;
-  aborted = 0;
-  skipped = 0;
-  coalesced = 0;
-  dropped = 0;
-  lastError: unknown = undefined;
-  lastRunAt: number | undefined = undefined;
 }
 
 /** One attempt's record. A class so every record has the same shape. */
@@ -183,6 +174,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
   readonly overlap: OverlapPolicy;
   readonly maxPending: number;
   readonly enabled: boolean;
+  readonly scope: 'local' | 'cluster';
   paused = false;
   activeRuns = 0;
   waitingFires = 0;
@@ -196,7 +188,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
   /** @internal runs popped while the task was paused */ parked: unknown[] | null = null;
   /** @internal one-time triggers (by index) that have fired */ onceFired: Set<number> | null = null;
   /** @internal every trigger fires at most once */ readonly onceOnly: boolean;
-  /** @internal */ counters: TaskCounters | null = null;
+  /** @internal counts and distributions, created on the first activity (idle tasks cost nothing here) */ counters: TaskStats | null = null;
   /** @internal monitoring state (created lazily by the monitor) */ monitor: unknown = null;
   private executions: Execution[] | null = null;
 
@@ -211,6 +203,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
     this.overlap = normalized.overlap;
     this.maxPending = normalized.maxPending;
     this.enabled = normalized.enabled;
+    this.scope = normalized.scope;
     this.run = normalized.run;
     this.owner = owner;
     this.onceOnly = normalized.triggers.every((t) => t.once === true);
@@ -239,8 +232,8 @@ export class TaskRecord implements Task, FireSink<unknown> {
   }
 
   /** @internal */
-  stats(): TaskCounters {
-    return (this.counters ??= new TaskCounters());
+  stats(): TaskStats {
+    return (this.counters ??= new TaskStats());
   }
 
   /** @internal */

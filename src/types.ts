@@ -1,4 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { Coordinator } from './cluster/coordinator';
+import type { OtelApi, OtelInstrumentation } from './monitor/otel';
+import type { ResourceLimits, ResourceSampler } from './monitor/resourceSampler';
 
 /** How a task reacts to a fire while it is already running or waiting. See the README's "Overlap". */
 export type OverlapPolicy = 'skip' | 'buffer-one' | 'queue' | 'allow';
@@ -102,6 +105,12 @@ export interface TaskOptions<A = undefined, E = unknown, R = unknown> {
   readonly maxPending?: number;
   /** A disabled task is registered but its triggers are not armed. @default true */
   readonly enabled?: boolean;
+  /**
+   * `'cluster'`: each occurrence of the task's time triggers runs once across every scheduler that
+   * shares the `coordinator` (interval triggers are anchored to the epoch). Event triggers stay local.
+   * @default 'local'
+   */
+  readonly scope?: 'local' | 'cluster';
 }
 
 /** The record of one attempt. */
@@ -171,4 +180,44 @@ export interface SchedulerOptions {
   readonly historyLimit?: number;
   /** Let the process exit while only the scheduler's timers remain. @default false */
   readonly unref?: boolean;
+  /** Name of this scheduler: prefixes cluster occurrence keys and shows in logs. @default 'default' */
+  readonly name?: string;
+  /** Monitoring switches. Counts and wait/duration distributions are always on. */
+  readonly monitor?: {
+    /** Attribute on-CPU time to the run that spent it (async context tracking). @default false */
+    readonly cpu?: boolean;
+  };
+  /**
+   * While any of these is exceeded, runs with a priority number above `essentialPriority` wait
+   * (they are not dropped) and start again, in priority order, once it clears.
+   * @default no limits
+   */
+  readonly resourceLimits?: ResourceLimits;
+  /** Fires at or below this priority number run even while a resource limit is exceeded. @default 0 */
+  readonly essentialPriority?: number;
+  /** Where resource usage is read; inject one to drive throttling in tests. @default a NodeResourceSampler */
+  readonly resourceSampler?: ResourceSampler;
+  /** How often resource usage is re-read while limits are set (ms, scheduler clock). @default 100 */
+  readonly resourceCheckInterval?: number;
+  /**
+   * Priority aging: a waiting fire's effective priority improves by one for each `agingMs` it
+   * waits, which bounds how long urgent work can starve it. @default no aging (strict priority)
+   */
+  readonly agingMs?: number;
+  /** OpenTelemetry: the `@opentelemetry/api` module (or a ready instrumentation). @default none, nothing loaded */
+  readonly otel?: OtelApi | OtelInstrumentation;
+  /** A pino-style logger (`info/warn/error(obj, msg)`, optional `debug`). @default silent */
+  readonly logger?: Logger;
+  /** Cluster coordination for tasks with `scope: 'cluster'`. @default none */
+  readonly coordinator?: Coordinator;
+  /** How long a claimed cluster occurrence is leased (ms). @default 60_000 */
+  readonly leaseMs?: number;
+}
+
+/** A pino-style logger: structured object first, message second. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
 }

@@ -30,6 +30,11 @@ export class TimerMember {
     this.jitterState = jitter === undefined || jitter === 0 ? null : { jitter, timers: [] };
   }
 
+  /** The group's next occurrence (the one after it when this member skips the current one). */
+  nextFireAt(): number | undefined {
+    return this.group.nextDue ?? undefined;
+  }
+
   /** Leaves the schedule (and cancels jittered fires not yet delivered). */
   detach(): void {
     if (this.index < 0) return;
@@ -76,6 +81,11 @@ export abstract class TimerGroup {
 
   get size(): number {
     return this.members.length;
+  }
+
+  /** The next occurrence, or null when there is none. */
+  get nextDue(): number | null {
+    return this.due;
   }
 
   add(sink: TimerMemberSink, jitter: Jitter): TimerMember {

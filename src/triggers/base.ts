@@ -19,11 +19,13 @@ export interface TriggerEnv {
 /** An armed trigger; `detach(final)` disarms it, `final` when its task is removed for good (releases sources). */
 export interface Detachable {
   detach(final?: boolean): void;
+  /** The next scheduled fire time, for time triggers. */
+  nextFireAt?(): number | undefined;
 }
 
 /** Wraps a disarm function as a {@link Detachable}. */
-export function detachable(fn: (final?: boolean) => void): Detachable {
-  return { detach: fn };
+export function detachable(fn: (final?: boolean) => void, nextFireAt?: () => number | undefined): Detachable {
+  return nextFireAt === undefined ? { detach: fn } : { detach: fn, nextFireAt };
 }
 
 /**

@@ -54,7 +54,7 @@ export class OneTimeTrigger extends BuiltInTrigger<never> {
       sink.onTriggerFire({ at: due });
       sink.onTriggerComplete();
     });
-    return detachable(() => timer.cancel());
+    return detachable(() => timer.cancel(), () => due);
   }
 }
 
