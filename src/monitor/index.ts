@@ -13,7 +13,7 @@ export { RateMeter } from './rateMeter';
 export type { RateMeterOptions } from './rateMeter';
 
 // Per-task statistics and snapshot types
-export { TaskStats, taskState } from './taskStats';
+export { TASK_DISTRIBUTION_OPTIONS, TaskStats, taskState } from './taskStats';
 export type {
   EventLoopDelaySnapshot,
   SchedulerStatsSnapshot,

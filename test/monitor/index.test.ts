@@ -10,6 +10,7 @@ describe('src/monitor barrel', () => {
       'EMPTY_DISTRIBUTION',
       'RateMeter',
       'TaskStats',
+      'TASK_DISTRIBUTION_OPTIONS',
       'taskState',
       'NodeResourceSampler',
       'exceededLimits',

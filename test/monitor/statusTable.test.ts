@@ -130,10 +130,10 @@ describe('renderStatusTable', () => {
       { ...snapshot, tasks: [stats.snapshot({ id: 'x', name: 'x', priority: 2, state: 'idle' }, true)] },
       { now: NOW },
     ).split('\n')[2];
-    // durations 1..20 ms: p95 is 19 (within HDR's 1 %), 2 failures, 1.5 ms CPU
+    // durations 1..20 ms: p95 is 19 (within 6.25 %: TaskStats' lean per-task precision), 2 failures, 1.5 ms CPU
     const cells = row.split(/\s{2,}/);
     expect(cells.filter((_, i) => i !== 6)).toEqual(['x', 'idle', '2', '—', '20', '2', '1.5']);
-    expect(Math.abs(Number(cells[6]) - 19)).toBeLessThanOrEqual(0.19 + 0.05);
+    expect(Math.abs(Number(cells[6]) - 19)).toBeLessThanOrEqual(19 * 0.0625 + 0.05);
   });
 
   it('is pure', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_DISTRIBUTION } from '../../src/monitor/distribution';
-import { TaskStats, taskState, type TaskInfo } from '../../src/monitor/taskStats';
+import { TASK_DISTRIBUTION_OPTIONS, TaskStats, taskState, type TaskInfo } from '../../src/monitor/taskStats';
 
 const info: TaskInfo = { id: 't1', name: 'heartbeat', priority: 3, state: 'idle' };
 
@@ -121,7 +121,23 @@ describe('TaskStats', () => {
   it('passes distribution options through', () => {
     const stats = new TaskStats({ highestMs: 100 });
     stats.attemptEnded('succeeded', 0, 10_000);
-    expect(stats.snapshot(info).duration.max).toBeLessThanOrEqual(101);
+    expect(stats.snapshot(info).duration.max).toBe(100);
+  });
+
+  it('keeps quantiles within 6.25 % with the lean per-task default, and within 1 % with figures: 2', () => {
+    expect(TASK_DISTRIBUTION_OPTIONS.figures).toBe(1);
+    const lean = new TaskStats();
+    const precise = new TaskStats({ figures: 2 });
+    for (let ms = 1; ms <= 1_000; ms++) {
+      lean.attemptEnded('succeeded', 0, ms);
+      precise.attemptEnded('succeeded', 0, ms);
+    }
+    const a = lean.snapshot(info).duration;
+    const b = precise.snapshot(info).duration;
+    expect(a.mean).toBe(500.5); // exact either way
+    expect(a.max).toBe(1_000);
+    expect(Math.abs(a.p95 - 950) / 950).toBeLessThanOrEqual(0.0625);
+    expect(Math.abs(b.p95 - 950) / 950).toBeLessThanOrEqual(0.01);
   });
 });
 
