@@ -35,6 +35,7 @@ const connection = () => ({ host: '127.0.0.1', port: redis.port });
 
 async function queueWith(count: number, jobOptions: Parameters<Queue['add']>[2] = {}): Promise<Queue> {
   const queue = new Queue(`q${++seq}-${Date.now()}`, { connection: connection() });
+  queue.on('error', () => undefined); // the producer side is not under test; it reconnects by itself
   cleanups.push(() => queue.close());
   await addJobs(queue, count, jobOptions);
   return queue;
@@ -182,6 +183,22 @@ describe('fromBullMQ in one process', () => {
     expect(fires.map((f) => f.event!.data.n)).toEqual([0, 1, 2, 3, 4]);
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 5 });
   });
+
+  it('keeps serving after Redis was down for 1 s, without unhandled rejections', async () => {
+    const queue = await queueWith(1);
+    const mailbox = mailboxFor(queue);
+    const first = (await mailbox.next()).value as BullMQMessage<{ n: number }, string>;
+    await first.ack('before');
+    const pending = mailbox.next(); // waiting on the empty queue when Redis goes away
+    await redis.down(1_000); // no persistence: the restarted server is empty
+    await addJobs(queue, 1);
+    const after = await Promise.race([pending, sleep(15_000).then(() => 'timeout' as const)]);
+    expect(after).not.toBe('timeout');
+    const message = (after as IteratorResult<BullMQMessage<{ n: number }, string>>).value!;
+    expect(message.data).toEqual({ n: 0 });
+    await message.ack('after');
+    expect(await (await queue.getJob(message.id))?.getState()).toBe('completed');
+  }, 60_000);
 
   it.each([
     ['queueName', () => fromBullMQ('', { connection: {} }), TypeError],
