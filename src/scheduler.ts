@@ -6,6 +6,7 @@ import { Clock, type TimerHandle } from './internal/clock';
 import { Fifo } from './internal/fifo';
 import { PriorityQueue } from './internal/priorityQueue';
 import { TimerGroups } from './internal/timerGroups';
+import { DEFAULT_KEY_PREFIX, assertLease, claimOccurrence, occurrenceKey, type Coordinator } from './cluster/coordinator';
 import { CpuTracker } from './monitor/cpu';
 import { createOtelInstrumentation, type OtelApi, type OtelAttemptHandle, type OtelInstrumentation } from './monitor/otel';
 import { RateMeter } from './monitor/rateMeter';
@@ -94,6 +95,10 @@ export class Scheduler implements TaskOwner {
   private readonly subject = new Subject<SchedulerEvent>();
   /** @internal */ readonly clock: Clock;
   private readonly env: TriggerEnv;
+  /** Trigger environment of cluster-scoped tasks: intervals anchored to the epoch. */
+  private readonly clusterEnv: TriggerEnv;
+  private readonly coordinator: Coordinator | null;
+  private readonly leaseMs: number;
   private readonly registry = new Map<string, TaskRecord>();
   /** Runs eligible to start, waiting for a slot: priority, then fire order. */
   private readonly ready = new PriorityQueue<Run>();
@@ -150,6 +155,8 @@ export class Scheduler implements TaskOwner {
       agingMs,
       otel,
       logger,
+      coordinator,
+      leaseMs = 60_000,
     } = options;
     if (typeof maxRunningTasks !== 'number' || !Number.isInteger(maxRunningTasks) || maxRunningTasks < 1) {
       throw new InvalidOptionError('INVALID_MAX_RUNNING_TASKS', where, 'maxRunningTasks', 'must be a positive integer', maxRunningTasks);
@@ -184,6 +191,10 @@ export class Scheduler implements TaskOwner {
     if (logger !== undefined && !isLogger(logger)) {
       throw new InvalidOptionError('INVALID_OPTION', where, 'logger', 'must have info, warn and error methods', logger);
     }
+    if (coordinator !== undefined && (coordinator === null || typeof (coordinator as Coordinator).claim !== 'function')) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'coordinator', 'must implement Coordinator (claim(key, leaseMs))', coordinator);
+    }
+    assertLease(where, leaseMs);
     if (otel !== undefined && !isOtel(otel)) {
       throw new InvalidOptionError('INVALID_OPTION', where, 'otel', 'must be the @opentelemetry/api module or an OtelInstrumentation', otel);
     }
@@ -201,6 +212,9 @@ export class Scheduler implements TaskOwner {
     this.ownSampler = resourceSampler === undefined;
     this.clock = new Clock(scheduler, unref);
     this.env = { clock: this.clock, timers: new TimerGroups(this.clock) };
+    this.clusterEnv = { clock: this.clock, timers: this.env.timers, anchorIntervals: true };
+    this.coordinator = coordinator ?? null;
+    this.leaseMs = leaseMs;
     this.events$ = this.subject.asObservable();
   }
 
@@ -212,6 +226,9 @@ export class Scheduler implements TaskOwner {
    */
   addTask<A = undefined, E = never, R = unknown>(options: TaskOptions<A, E, R>): Task<A, E, R> {
     const normalized = normalizeTask(options);
+    if (normalized.scope === 'cluster' && this.coordinator === null) {
+      throw new InvalidOptionError('INVALID_OPTION', 'addTask', 'scope', "'cluster' needs the scheduler's coordinator option", normalized.scope);
+    }
     const id = normalized.id ?? this.generateId();
     if (this.registry.has(id)) throw new DuplicateTaskError(id);
     const task = new TaskRecord(id, normalized, this);
@@ -396,7 +413,7 @@ export class Scheduler implements TaskOwner {
   }
 
   private armTrigger(task: TaskRecord, trigger: Trigger<unknown>, index: number, sink: FireSink<unknown>): Detachable {
-    if (isBuiltInTrigger(trigger)) return trigger.attach(this.env, sink);
+    if (isBuiltInTrigger(trigger)) return trigger.attach(task.scope === 'cluster' ? this.clusterEnv : this.env, sink);
     const sub = trigger.fires({ scheduler: this.clock.scheduler }).subscribe({
       next: (fire) => sink.onTriggerFire(fire),
       error: (error) => sink.onTriggerError(error),
@@ -421,7 +438,35 @@ export class Scheduler implements TaskOwner {
     }
     if (trigger.once) (task.onceFired ??= new Set()).add(index);
     this.fireRate.mark(this.clock.now());
-    this.admit(task, new Run(task, fire.at, fire.event, fire.ack, ++this.seq, trigger.kind));
+    const run = new Run(task, fire.at, fire.event, fire.ack, ++this.seq, trigger.kind);
+    if (task.scope === 'cluster' && trigger.timeBased !== false) this.claimThenAdmit(run);
+    else this.admit(task, run);
+  }
+
+  /**
+   * A cluster-scoped occurrence is admitted only once this node owns it. The key is the task id
+   * plus the occurrence's scheduled time as the trigger computed it; the lease is never released
+   * (it expires), so a fast run cannot be repeated by a slower replica. Fails closed: a claim that
+   * errors or times out skips the occurrence here, reported with its reason.
+   */
+  private claimThenAdmit(run: Run): void {
+    const task = run.task;
+    const coordinator = this.coordinator as Coordinator;
+    let key: string;
+    try {
+      key = occurrenceKey(coordinator.prefix ?? DEFAULT_KEY_PREFIX, this.name, task.id, Math.round(run.at));
+    } catch (error) {
+      this.reject(run, 'skipped', 'coordinator-error');
+      return;
+    }
+    claimOccurrence(coordinator, key, this.leaseMs).subscribe((result) => {
+      if (task.removed || this.lifecycle !== 'running') {
+        run.ack?.();
+        return;
+      }
+      if (result.owned) this.admit(task, run);
+      else this.reject(run, 'skipped', result.reason);
+    });
   }
 
   /** @internal A trigger's source failed: reported, and the task's other triggers carry on. */

@@ -95,6 +95,9 @@ export function normalizeTask(options: TaskOptions<any, any, any>): NormalizedTa
   if (scope !== 'local' && scope !== 'cluster') {
     throw new InvalidOptionError('INVALID_OPTION', where, 'scope', "must be 'local' or 'cluster'", scope);
   }
+  if (scope === 'cluster' && triggers.every((t: Trigger) => t.timeBased === false)) {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'scope', "'cluster' needs a time trigger (event triggers stay local)", scope);
+  }
   const timeOnly = triggers.every((t: Trigger) => t.timeBased !== false);
   return {
     id,

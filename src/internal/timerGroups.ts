@@ -1,3 +1,4 @@
+import { nextAnchoredOccurrence } from '../cluster/anchor';
 import { nextCronTime, type ParsedCron } from '../cron';
 import type { Fire } from '../types';
 import type { Clock, TimerHandle } from './clock';
@@ -145,11 +146,16 @@ export abstract class TimerGroup {
 }
 
 class IntervalGroup extends TimerGroup {
-  constructor(owner: TimerGroups, key: string, private readonly interval: number) {
+  constructor(
+    owner: TimerGroups,
+    key: string,
+    private readonly interval: number,
+    private readonly anchor: number | undefined,
+  ) {
     super(owner, key);
   }
   protected first(now: number): number {
-    return now + this.interval;
+    return this.anchor === undefined ? now + this.interval : nextAnchoredOccurrence(now, this.interval, this.anchor);
   }
   protected following(due: number, now: number): number {
     const next = due + this.interval;
@@ -184,14 +190,17 @@ export class TimerGroups {
     return this.groups.size;
   }
 
-  /** Joins the interval schedule whose first occurrence is `interval` ms from now. */
-  joinInterval(interval: number, sink: TimerMemberSink, jitter: Jitter): TimerMember {
-    const now = this.clock.now();
+  /**
+   * Joins the interval schedule whose first occurrence is `interval` ms from now, or, with an
+   * `anchor`, the grid `anchor + k × interval`.
+   */
+  joinInterval(interval: number, sink: TimerMemberSink, jitter: Jitter, anchor?: number): TimerMember {
     // Members armed at instants congruent modulo the interval share one grid of occurrences.
-    const phase = ((now % interval) + interval) % interval;
-    const key = `i${interval}:${phase}`;
+    const base = anchor ?? this.clock.now();
+    const phase = ((base % interval) + interval) % interval;
+    const key = `${anchor === undefined ? 'i' : 'a'}${interval}:${phase}`;
     let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = new IntervalGroup(this, key, interval)));
+    if (!group) this.groups.set(key, (group = new IntervalGroup(this, key, interval, anchor === undefined ? undefined : phase)));
     return group.add(sink, jitter);
   }
 

@@ -14,6 +14,11 @@ export interface FireSink<E> {
 export interface TriggerEnv {
   readonly clock: Clock;
   readonly timers: TimerGroups;
+  /**
+   * Anchor interval triggers that have no anchor of their own to the epoch, so every process
+   * computes the same occurrences (cluster-scoped tasks).
+   */
+  readonly anchorIntervals?: boolean;
 }
 
 /** An armed trigger; `detach(final)` disarms it, `final` when its task is removed for good (releases sources). */

@@ -8,6 +8,12 @@ export type PeriodicTriggerOptions =
   | {
       /** Milliseconds between ticks; the first tick is one interval after arming. */
       readonly interval: number;
+      /**
+       * Ticks fall on `anchor + k × interval` instead of counting from arming (a number of epoch ms
+       * or a Date). Cluster-scoped tasks anchor to the epoch by default, so replicas agree.
+       * @default none (first tick one interval after arming)
+       */
+      readonly anchor?: number | Date;
       readonly cron?: undefined;
       readonly tz?: undefined;
       /** Random extra delay per tick: up to this many ms, or a function giving the ms. @default 0 */
@@ -19,6 +25,7 @@ export type PeriodicTriggerOptions =
       /** IANA time zone the expression is read in. @default the process's zone */
       readonly tz?: string;
       readonly interval?: undefined;
+      readonly anchor?: undefined;
       /** Random extra delay per tick: up to this many ms, or a function giving the ms. @default 0 */
       readonly jitter?: number | (() => number);
     };
@@ -33,6 +40,8 @@ export class PeriodicTrigger extends BuiltInTrigger<never> {
   /** The parsed cron expression, when cron-based. */
   readonly cron: ParsedCron | undefined;
   readonly jitter: Jitter;
+  /** Anchor of the interval grid (epoch ms), when set. */
+  readonly anchor: number | undefined;
 
   constructor(options: PeriodicTriggerOptions) {
     super();
@@ -40,7 +49,7 @@ export class PeriodicTrigger extends BuiltInTrigger<never> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError('INVALID_OPTION', where, 'options', 'must be an object with interval or cron', options);
     }
-    const { interval, cron, tz, jitter } = options as { interval?: unknown; cron?: unknown; tz?: unknown; jitter?: unknown };
+    const { interval, cron, tz, jitter, anchor } = options as { interval?: unknown; cron?: unknown; tz?: unknown; jitter?: unknown; anchor?: unknown };
     if (interval !== undefined && cron !== undefined) {
       throw new InvalidOptionError('INVALID_OPTION', where, 'interval/cron', 'must not both be set', options);
     }
@@ -52,6 +61,16 @@ export class PeriodicTrigger extends BuiltInTrigger<never> {
       }
       if (tz !== undefined) throw new InvalidOptionError('INVALID_OPTION', where, 'tz', 'only applies to cron', tz);
       this.interval = interval;
+      if (anchor !== undefined) {
+        const at = anchor instanceof Date ? anchor.getTime() : anchor;
+        if (typeof at !== 'number' || !Number.isFinite(at)) {
+          throw new InvalidOptionError('INVALID_OPTION', where, 'anchor', 'must be a finite number of epoch ms or a valid Date', anchor);
+        }
+        this.anchor = at;
+      }
+    }
+    if (cron !== undefined && anchor !== undefined) {
+      throw new InvalidOptionError('INVALID_OPTION', where, 'anchor', 'only applies to interval', anchor);
     }
     if (jitter !== undefined && typeof jitter !== 'function' && (typeof jitter !== 'number' || !Number.isFinite(jitter) || jitter < 0)) {
       throw new InvalidOptionError('INVALID_JITTER', where, 'jitter', 'must be a finite number ≥ 0 or a function returning ms', jitter);
@@ -64,7 +83,7 @@ export class PeriodicTrigger extends BuiltInTrigger<never> {
     // The membership itself is the detacher: no closure per task.
     return this.cron
       ? env.timers.joinCron(this.cron, sink, this.jitter)
-      : env.timers.joinInterval(this.interval as number, sink, this.jitter);
+      : env.timers.joinInterval(this.interval as number, sink, this.jitter, this.anchor ?? (env.anchorIntervals ? 0 : undefined));
   }
 }
 
