@@ -4,6 +4,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'operators/index': 'operators/index.ts',
+    redis: 'src/redis.ts',
+    bullmq: 'src/bullmq.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

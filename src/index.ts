@@ -33,7 +33,16 @@ export type {
   SchedulerEventType,
   SchedulerOptions,
   TaskContext,
+  Logger,
   TaskOptions,
   Trigger,
   TriggerContext,
 } from './types';
+
+// Monitoring
+export * from './monitor/index';
+
+// Cluster coordination (the Redis implementation is the './redis' entry point)
+export { InMemoryCoordinator, occurrenceKey, claimOccurrence, DEFAULT_KEY_PREFIX } from './cluster/coordinator';
+export type { Coordinator, ClaimResult, ClaimRefusal, InMemoryCoordinatorOptions } from './cluster/coordinator';
+export { nextAnchoredOccurrence } from './cluster/anchor';
