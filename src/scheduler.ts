@@ -414,12 +414,18 @@ export class Scheduler implements TaskOwner {
 
   private armTrigger(task: TaskRecord, trigger: Trigger<unknown>, index: number, sink: FireSink<unknown>): Detachable {
     if (isBuiltInTrigger(trigger)) return trigger.attach(task.scope === 'cluster' ? this.clusterEnv : this.env, sink);
-    const sub = trigger.fires({ scheduler: this.clock.scheduler }).subscribe({
-      next: (fire) => sink.onTriggerFire(fire),
-      error: (error) => sink.onTriggerError(error),
-      complete: () => sink.onTriggerComplete(),
-    });
-    return detachable(() => sub.unsubscribe());
+    try {
+      const sub = trigger.fires({ scheduler: this.clock.scheduler }).subscribe({
+        next: (fire) => sink.onTriggerFire(fire),
+        error: (error) => sink.onTriggerError(error),
+        complete: () => sink.onTriggerComplete(),
+      });
+      return detachable(() => sub.unsubscribe());
+    } catch (error) {
+      // A custom trigger that throws while arming is reported like one that errors.
+      sink.onTriggerError(error);
+      return detachable(() => undefined);
+    }
   }
 
   private disarm(task: TaskRecord, final: boolean): void {
@@ -647,32 +653,35 @@ export class Scheduler implements TaskOwner {
     try {
       if (this.cpu === null && attempt.monitor === null) result = task.run.call(undefined, task.args, attempt);
       else result = this.invokeMonitored(task, attempt);
+      if (result !== null && typeof result === 'object') {
+        // Inside the try: a hostile thenable (a throwing `then` getter or call) is a failed attempt.
+        const then = (result as PromiseLike<unknown>).then;
+        if (typeof then === 'function') {
+          then.call(
+            result,
+            (value: unknown) => this.settle(attempt, 'succeeded', undefined, value),
+            (error: unknown) => this.settle(attempt, 'failed', error, undefined),
+          );
+          this.armTimeout(task, attempt);
+          return;
+        }
+        if (isObservable(result)) {
+          let last: unknown;
+          const sub = result.subscribe({
+            next: (value) => (last = value),
+            error: (error) => this.settle(attempt, 'failed', error, undefined),
+            complete: () => this.settle(attempt, 'succeeded', undefined, last),
+          });
+          if (!attempt.done) {
+            attempt.sub = sub;
+            this.armTimeout(task, attempt);
+          }
+          return;
+        }
+      }
     } catch (error) {
       this.settle(attempt, 'failed', error, undefined);
       return;
-    }
-    if (result !== null && typeof result === 'object') {
-      if (typeof (result as PromiseLike<unknown>).then === 'function') {
-        (result as PromiseLike<unknown>).then(
-          (value) => this.settle(attempt, 'succeeded', undefined, value),
-          (error) => this.settle(attempt, 'failed', error, undefined),
-        );
-        this.armTimeout(task, attempt);
-        return;
-      }
-      if (isObservable(result)) {
-        let last: unknown;
-        const sub = result.subscribe({
-          next: (value) => (last = value),
-          error: (error) => this.settle(attempt, 'failed', error, undefined),
-          complete: () => this.settle(attempt, 'succeeded', undefined, last),
-        });
-        if (!attempt.done) {
-          attempt.sub = sub;
-          this.armTimeout(task, attempt);
-        }
-        return;
-      }
     }
     this.settle(attempt, 'succeeded', undefined, result);
   }

@@ -52,3 +52,32 @@ describe('core smoke', () => {
     });
   });
 });
+
+describe('failure isolation at the edges', () => {
+  it('a hostile thenable or a throwing custom trigger is recorded, never thrown', () => {
+    const ts = newTs();
+    ts.run(({ flush }) => {
+      const s = new Scheduler({ scheduler: ts });
+      const errors: unknown[] = [];
+      s.events$.subscribe((e) => { if (e.type === 'trigger-error' || e.type === 'run-failed') errors.push(e.error); });
+      const hostile = s.addTask({
+        name: 'hostile',
+        triggers: [oneTimeTrigger({ after: 10 })],
+        run: () => ({ get then() { throw new Error('bad then'); } }),
+      });
+      s.addTask({
+        name: 'bad-trigger',
+        triggers: [{ kind: 'custom', fires: () => { throw new Error('cannot arm'); } }],
+        run: () => undefined,
+      });
+      let fine = 0;
+      s.addTask({ name: 'fine', triggers: [periodicTrigger({ interval: 5 })], run: () => { fine++; } });
+      expect(() => s.start()).not.toThrow();
+      ts.schedule(() => void s.stop(), 22);
+      flush();
+      expect(hostile.history.map((h) => h.status)).toEqual(['failed']);
+      expect(errors.map((e) => (e as Error).message).sort()).toEqual(['bad then', 'cannot arm']);
+      expect(fine).toBe(4);
+    });
+  });
+});
