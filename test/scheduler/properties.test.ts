@@ -168,6 +168,7 @@ function simulate(w: Workload, useMaxPending: boolean): Outcome {
  * Replays the log against a model of "waiting" and "running" and checks, for 'queue' and 'allow'
  * tasks (which never drop a fire):
  * - never more than maxRunningTasks running (counted, and as reported by runningCount);
+ * - one run of a 'queue' task at a time;
  * - no start while the scheduler or the task is paused;
  * - at each start, no other eligible waiting fire has a lower (priority, fire order) key;
  * - at the end of every frame, if not paused, no slot is idle while an eligible fire waits;
@@ -196,6 +197,9 @@ function checkDispatch(w: Workload, { log, pendingBeforeStop }: Outcome): void {
         expect(paused, `start at ${e.frame} while the scheduler is paused`).toBe(false);
         expect(taskPaused.has(e.task), `start at ${e.frame} of a paused task`).toBe(false);
         expect(running, `start at ${e.frame} with every slot busy`).toBeLessThan(max);
+        if (w.tasks[e.task].overlap !== 'allow') {
+          expect(runningOf.get(e.task) ?? 0, `start at ${e.frame} of a '${w.tasks[e.task].overlap}' task already running`).toBe(0);
+        }
         expect(e.reportedRunning).toBeLessThanOrEqual(max);
         for (const [other, o] of waiting) {
           if (other === e.id || !eligible(o.task)) continue;
@@ -277,6 +281,7 @@ describe('dispatch invariants over random workloads', () => {
         let running = 0;
         let paused = false;
         const taskPaused = new Set<number>();
+        const runningOf = new Map<number, number>();
         const starts = new Map<number, number>();
         for (const e of log) {
           if (e.k === 'pause') paused = true;
@@ -286,12 +291,17 @@ describe('dispatch invariants over random workloads', () => {
           if (e.k === 'start') {
             expect(paused).toBe(false);
             expect(taskPaused.has(e.task)).toBe(false);
+            if (w.tasks[e.task].overlap !== 'allow') expect(runningOf.get(e.task) ?? 0, `'${w.tasks[e.task].overlap}' task started while running`).toBe(0);
+            runningOf.set(e.task, (runningOf.get(e.task) ?? 0) + 1);
             running++;
             expect(running).toBeLessThanOrEqual(w.maxRunningTasks);
             expect(e.reportedRunning).toBeLessThanOrEqual(w.maxRunningTasks);
             starts.set(e.id, (starts.get(e.id) ?? 0) + 1);
           }
-          if (e.k === 'end') running--;
+          if (e.k === 'end') {
+            running--;
+            runningOf.set(e.task, (runningOf.get(e.task) ?? 0) - 1);
+          }
         }
         expect([...starts.values()].every((n) => n === 1)).toBe(true);
         // Accounting per task: fires = runs + skipped + coalesced + dropped (nothing waits at the end).

@@ -1089,6 +1089,32 @@ describe('removeTask', () => {
     expect(eventsOf(events, 'run-started', id).map((e) => e.at)).toEqual([0]);
   });
 
+  it('of a task whose retry is waiting out its delay: the retry never starts', () => {
+    const ts = newTestScheduler();
+    const starts: Array<[number, number]> = [];
+    let events: SchedulerEvent[] = [];
+    let id = '';
+    ts.run(({ hot }) => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      events = recordEvents(s);
+      id = s.addTask({
+        name: 'retrying',
+        triggers: [eventTrigger(hot('a'))],
+        retry: { maxRetries: 3, delay: 100 },
+        run: (_a, ctx) => {
+          starts.push([ctx.attempt, ts.now()]);
+          throw new Error('fails');
+        },
+      }).id;
+      s.start();
+      atFrame(ts, 50, () => s.removeTask(id)); // retry due at 100
+      atFrame(ts, 1_000, () => void s.stop());
+    });
+    expect(starts).toEqual([[1, 0]]);
+    expect(eventsOf(events, 'run-started', id)).toHaveLength(1);
+  });
+
   it('of a task whose fire is waiting for a slot: the waiting fire never starts', () => {
     const ts = newTestScheduler();
     const starts: Array<[string, number]> = [];
