@@ -443,7 +443,7 @@ export class Scheduler implements TaskOwner {
       return;
     }
     if (trigger.once) (task.onceFired ??= new Set()).add(index);
-    this.fireRate.mark(this.clock.now());
+    this.fireRate.mark(fire.at);
     const run = new Run(task, fire.at, fire.event, fire.ack, ++this.seq, trigger.kind);
     if (task.scope === 'cluster' && trigger.timeBased !== false) this.claimThenAdmit(run);
     else this.admit(task, run);
