@@ -1,6 +1,11 @@
 // Promise-returning tasks on the default asyncScheduler, driven by vitest fake timers, checking both
 // sides of each boundary; failure isolation; and one real-timer test of waits beyond 2^31−1 ms.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Subject, throwError, timer } from 'rxjs';
 import { Scheduler, eventTrigger, oneTimeTrigger, periodicTrigger } from '../../src/index';
 import type { SchedulerEvent } from '../../src/index';
@@ -392,6 +397,151 @@ describe('failure isolation', () => {
     await stopped;
     expect(task.history.map((h) => h.status)).toEqual(['aborted']);
     expect(eventsOf(events, 'run-failed', task.id).map((e) => e.status)).toEqual(['aborted']);
+  });
+});
+
+describe('AsyncIterable mailbox back-pressure', () => {
+  it('takes at most one message beyond those already running', async () => {
+    let pulled = 0;
+    const mailbox: AsyncIterable<number> = {
+      [Symbol.asyncIterator]() {
+        let i = 0;
+        return {
+          next: async () => {
+            pulled++;
+            return i < 10 ? { value: i++, done: false } : { value: undefined, done: true };
+          },
+        };
+      },
+    };
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const got: unknown[] = [];
+    let running = 0;
+    let ended = 0;
+    s.addTask({
+      name: 'mailbox',
+      triggers: [eventTrigger(mailbox)],
+      run: async (_a, ctx) => {
+        got.push(ctx.event);
+        running++;
+        await sleep(1_000);
+        running--;
+        ended++;
+      },
+    });
+    s.start();
+    const excess: number[] = [];
+    for (let ms = 0; ms <= 12_000; ms += 250) {
+      await advance(ms === 0 ? 0 : 250);
+      // Messages taken but neither finished nor running must never exceed one.
+      const taken = Math.min(pulled, 10);
+      excess.push(taken - ended - running);
+    }
+    expect(Math.max(...excess)).toBeLessThanOrEqual(1);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await s.stop();
+  });
+});
+
+describe('dispatch on the real clock', () => {
+  it('a fire that finds a free slot starts at once, within its emission, however many started before it in the same turn', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    let ran = 0;
+    const { id } = s.addTask({ name: 'sync', overlap: 'allow', triggers: [periodicTrigger({ interval: 1_000_000 })], run: () => void ran++ });
+    s.start();
+    let firstLate: number | undefined;
+    for (let i = 1; i <= 1_500; i++) {
+      s.runNow(id);
+      if (firstLate === undefined && ran !== i) firstLate = i;
+    }
+    await advance(0);
+    await s.stop();
+    expect(firstLate, `runNow #${firstLate} found the slot free but did not start within its emission`).toBeUndefined();
+  });
+});
+
+describe('wall-clock jumps and sleeps (fake timers)', () => {
+  it('an interval task runs once after a one-hour jump, not a burst of missed ticks', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    let runs = 0;
+    s.addTask({ name: 'tick', triggers: [periodicTrigger({ interval: 1_000 })], run: () => void runs++ });
+    s.start();
+    await advance(1_000);
+    expect(runs).toBe(1);
+    vi.setSystemTime(Date.now() + 3_600_000);
+    await advance(1_000);
+    expect(runs).toBe(2);
+    await advance(1_000);
+    expect(runs).toBe(3);
+    await s.stop();
+  });
+
+  it('a one-time trigger ten days ahead fires exactly once after the clock jumps past it', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    let runs = 0;
+    const tenDays = 10 * 24 * 3_600_000;
+    s.addTask({ name: 'far', triggers: [oneTimeTrigger({ after: tenDays })], run: () => void runs++ });
+    s.start();
+    await advance(60_000);
+    expect(runs).toBe(0);
+    vi.setSystemTime(Date.now() + tenDays); // e.g. the machine slept
+    await advance(2 ** 31 - 1); // any chunk below the timer limit has re-checked the clock by now
+    expect(runs).toBe(1);
+    await advance(tenDays);
+    expect(runs).toBe(1);
+    await s.stop();
+  });
+});
+
+describe('process hygiene (child process, real time)', () => {
+  const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+  // `node --import tsx` runs the TypeScript child in this one process (the tsx CLI would spawn a
+  // grandchild that a kill of the CLI leaves running).
+  const tsxLoader = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+
+  function runChild(unref: boolean, waitMs: number): Promise<{ exited: boolean; code: number | null; stdout: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'rxbt-unref-'));
+    const script = join(dir, 'child.ts');
+    writeFileSync(
+      script,
+      [
+        `import { Scheduler, periodicTrigger } from ${JSON.stringify(entry)};`,
+        `const s = new Scheduler({ unref: ${unref} });`,
+        `s.addTask({ name: 't', triggers: [periodicTrigger({ interval: 60_000 })], run: () => undefined });`,
+        `s.start();`,
+        `console.log(JSON.stringify(['SIGINT', 'SIGTERM', 'SIGHUP'].map((sig) => process.listenerCount(sig))));`,
+      ].join('\n'),
+    );
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ['--import', tsxLoader, script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+        resolve({ exited: false, code: null, stdout });
+      }, waitMs);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        rmSync(dir, { recursive: true, force: true });
+        resolve({ exited: true, code, stdout });
+      });
+    });
+  }
+
+  it('unref: true lets the process exit while only the scheduler timers remain; the library installs no signal handlers', async () => {
+    vi.useRealTimers();
+    const r = await runChild(true, 15_000);
+    expect(r.exited).toBe(true);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual([0, 0, 0]);
+  });
+
+  it('without unref the scheduler keeps the process alive', async () => {
+    vi.useRealTimers();
+    const r = await runChild(false, 4_000);
+    expect(r.stdout.trim()).toBe('[0,0,0]');
+    expect(r.exited).toBe(false);
   });
 });
 

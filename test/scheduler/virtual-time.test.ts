@@ -1234,6 +1234,78 @@ describe('run return kinds complete in the same virtual frame', () => {
   });
 });
 
+describe('history, jitter, enabled', () => {
+  it('history keeps at most historyLimit executions, newest last, with the event of each fire', () => {
+    const ts = newTestScheduler();
+    let history: Array<[number, unknown]> = [];
+    ts.run(({ hot }) => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts, historyLimit: 3 });
+      const task = s.addTask({ name: 'h', triggers: [eventTrigger(hot('-a-b-c-d-e'))], run: () => undefined });
+      s.start();
+      atFrame(ts, 20, () => {
+        history = task.history.map((h) => [h.startedAt, h.event]);
+        void s.stop();
+      });
+    });
+    expect(history).toEqual([
+      [5, 'c'],
+      [7, 'd'],
+      [9, 'e'],
+    ]);
+  });
+
+  it('the default historyLimit is 100', () => {
+    const ts = newTestScheduler();
+    let length = -1;
+    let first = -1;
+    ts.run(() => {
+      guard(ts, 100_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const task = s.addTask({ name: 'many', triggers: [periodicTrigger({ interval: 10 })], run: () => undefined });
+      s.start();
+      atFrame(ts, 1_505, () => {
+        length = task.history.length;
+        first = task.history[0].startedAt;
+        void s.stop();
+      });
+    });
+    expect(length).toBe(100);
+    expect(first).toBe(510); // 150 ticks at 10 … 1500: the newest 100 are kept
+  });
+
+  it('jitter delays each tick without shifting the schedule (no drift)', () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      s.addTask({ name: 'jittered', triggers: [periodicTrigger({ interval: 100, jitter: () => 7 })], run: () => void starts.push(ts.now()) });
+      s.start();
+      atFrame(ts, 350, () => void s.stop());
+    });
+    expect(starts).toEqual([107, 207, 307]);
+  });
+
+  it('a disabled task is registered but its triggers are not armed', () => {
+    const ts = newTestScheduler();
+    let ran = 0;
+    let registered = false;
+    ts.run(({ hot, expectSubscriptions }) => {
+      guard(ts, 10_000);
+      const source = hot('-a-b-c');
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const { id } = s.addTask({ name: 'off', enabled: false, triggers: [eventTrigger(source), periodicTrigger({ interval: 2 })], run: () => void ran++ });
+      s.start();
+      registered = s.getTask(id) !== undefined;
+      atFrame(ts, 10, () => void s.stop());
+      expectSubscriptions(source.subscriptions).toBe([]);
+    });
+    expect(registered).toBe(true);
+    expect(ran).toBe(0);
+  });
+});
+
 describe('Subject-driven event trigger (sanity)', () => {
   it('a Subject fed from scheduled actions drives runs at those frames', () => {
     const ts = newTestScheduler();
