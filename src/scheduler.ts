@@ -369,13 +369,20 @@ export class Scheduler implements TaskOwner {
 
   /**
    * Fires the task now, with an optional event: a fire like any other (overlap policy, priority;
-   * it waits while paused or before start). Throws for an unknown id.
+   * it waits while paused, before `start()` and after `stop()` has resolved). While `stop()` is in
+   * progress it is dropped and reported, like every other waiting fire. Throws for an unknown id.
    */
   runNow(id: string, event?: unknown): void {
     const task = this.require('runNow', id);
     const now = this.clock.now();
+    const run = new Run(task, now, event, undefined, ++this.seq, 'manual');
+    if (this.lifecycle === 'stopping') {
+      // stop() drops what waits; a fire arriving while it drains is dropped the same way.
+      this.reject(run, 'dropped', 'stopped');
+      return;
+    }
     this.fireRate.mark(now);
-    this.admit(task, new Run(task, now, event, undefined, ++this.seq, 'manual'));
+    this.admit(task, run);
   }
 
   /** The events as an async iterable (each value buffered until read), via rxjs-for-await. */

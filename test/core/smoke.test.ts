@@ -81,3 +81,29 @@ describe('failure isolation at the edges', () => {
     });
   });
 });
+
+describe('runNow around stop()', () => {
+  it('is dropped (reported) while stopping, and waits for start() once stopped', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const ran: string[] = [];
+    const dropped: string[] = [];
+    s.events$.subscribe((e) => { if (e.type === 'dropped') dropped.push(`${e.taskId}:${e.reason}`); });
+    let release!: () => void;
+    s.addTask({ name: 'slow', id: 'slow', triggers: [eventTrigger(new Subject<number>())], run: () => new Promise<void>((r) => (release = r)) });
+    s.addTask({ name: 'other', id: 'other', triggers: [eventTrigger(new Subject<number>())], run: () => { ran.push('other'); } });
+    s.start();
+    s.runNow('slow');
+    const stopped = s.stop();
+    s.runNow('other');
+    expect(dropped).toEqual(['other:stopped']);
+    release();
+    await stopped;
+    expect(s.pendingCount).toBe(0);
+    s.runNow('other');
+    expect(ran).toEqual([]);
+    expect(s.pendingCount).toBe(1);
+    s.start();
+    expect(ran).toEqual(['other']);
+    await s.stop();
+  });
+});
