@@ -183,3 +183,40 @@ describe('unknown ids where none is required', () => {
     expect(new Set(ids).size).toBe(50);
   });
 });
+
+describe('valid input is accepted (the checks do not over-reject)', () => {
+  it.each([
+    ['5 fields', { cron: '*/5 * * * *' }],
+    ['6 fields', { cron: '*/5 * * * * *' }],
+    ['@hourly', { cron: '@hourly' }],
+    ['@daily', { cron: '@daily' }],
+    ['@weekly', { cron: '@weekly' }],
+    ['@monthly', { cron: '@monthly' }],
+    ['@yearly', { cron: '@yearly' }],
+    ['a time zone', { cron: '30 2 * * *', tz: 'Europe/Berlin' }],
+    ['Feb 29 (exists in leap years)', { cron: '0 0 29 2 *' }],
+    ['a fractional interval', { interval: 0.5 }],
+    ['numeric jitter', { interval: 10, jitter: 5 }],
+    ['function jitter', { interval: 10, jitter: () => 5 }],
+  ] as const)('periodicTrigger with %s', (_name, options) => {
+    const s = new Scheduler();
+    expect(() => s.addTask({ name: 'ok', triggers: [periodicTrigger(options as never)], run: noop })).not.toThrow();
+  });
+
+  it.each([
+    ['after 0', { after: 0 }],
+    ['at in the past', { at: new Date(0) }],
+    ['after beyond 2^31', { after: 2 ** 31 + 1 }],
+  ] as const)('oneTimeTrigger with %s', (_name, options) => {
+    expect(() => new Scheduler().addTask({ name: 'ok', triggers: [oneTimeTrigger(options as never)], run: noop })).not.toThrow();
+  });
+
+  it('any finite priority, maxRetries 0, delay 0, a Subject and an AsyncIterable as event sources', () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    async function* mailbox(): AsyncGenerator<number> {}
+    for (const priority of [-5, 0, 2.5, 1e9]) s.addTask({ name: `p${priority}`, priority, triggers: [okTrigger()], run: noop });
+    s.addTask({ name: 'r', retry: { maxRetries: 0, delay: 0 }, triggers: [okTrigger()], run: noop });
+    s.addTask({ name: 'e', triggers: [eventTrigger(new Subject<number>()), eventTrigger(mailbox())], run: noop });
+    expect(s.tasks()).toHaveLength(6);
+  });
+});

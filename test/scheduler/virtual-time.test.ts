@@ -1274,17 +1274,41 @@ describe('history, jitter, enabled', () => {
     expect(first).toBe(510); // 150 ticks at 10 … 1500: the newest 100 are kept
   });
 
-  it('jitter delays each tick without shifting the schedule (no drift)', () => {
+  it('jitter (a function) delays each tick without shifting the schedule (no drift)', () => {
     const ts = newTestScheduler();
     const starts: number[] = [];
     ts.run(() => {
       guard(ts, 10_000);
       const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
-      s.addTask({ name: 'jittered', triggers: [periodicTrigger({ interval: 100, jitter: () => 7 })], run: () => void starts.push(ts.now()) });
+      s.addTask({
+        name: 'jittered',
+        triggers: [periodicTrigger({ interval: 100, jitter: () => 7 })],
+        run: (_a, ctx) => void starts.push(ts.now(), ctx.firedAt),
+      });
       s.start();
       atFrame(ts, 350, () => void s.stop());
     });
-    expect(starts).toEqual([107, 207, 307]);
+    // [start, firedAt] pairs: a tick carries the scheduled time it was computed for.
+    expect(starts).toEqual([107, 100, 207, 200, 307, 300]);
+  });
+
+  it('numeric jitter delays each tick by at most jitter ms', () => {
+    const ts = newTestScheduler();
+    const delays: number[] = [];
+    ts.run(() => {
+      guard(ts, 100_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      s.addTask({ name: 'j', triggers: [periodicTrigger({ interval: 100, jitter: 50 })], run: () => void delays.push(ts.now()) });
+      s.start();
+      atFrame(ts, 5_050, () => void s.stop());
+    });
+    expect(delays).toHaveLength(50);
+    delays.forEach((t, i) => {
+      const scheduled = (i + 1) * 100;
+      expect(t).toBeGreaterThanOrEqual(scheduled);
+      expect(t).toBeLessThanOrEqual(scheduled + 50);
+    });
+    expect(new Set(delays.map((t, i) => t - (i + 1) * 100)).size).toBeGreaterThan(1); // actually random
   });
 
   it('a disabled task is registered but its triggers are not armed', () => {
@@ -1303,6 +1327,127 @@ describe('history, jitter, enabled', () => {
     });
     expect(registered).toBe(true);
     expect(ran).toBe(0);
+  });
+});
+
+describe('a run includes its retries (overlap)', () => {
+  it("'skip': a fire while the run waits out a retry delay is skipped; 'queue': it waits for the retry to end", () => {
+    const ts = newTestScheduler();
+    const runs: Array<[string, number, number, unknown]> = [];
+    let events: SchedulerEvent[] = [];
+    const ids: Record<string, string> = {};
+    ts.run(({ hot }) => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 2, scheduler: ts });
+      events = recordEvents(s);
+      for (const overlap of ['skip', 'queue'] as const) {
+        ids[overlap] = s.addTask({
+          name: overlap,
+          overlap,
+          triggers: [eventTrigger(hot('a 49ms b', { a: 'A', b: 'B' }))],
+          retry: { maxRetries: 1, delay: 100 },
+          run: (_a, ctx) => {
+            runs.push([overlap, ctx.attempt, ts.now(), ctx.event]);
+            if (ctx.event === 'A' && ctx.attempt === 1) throw new Error('first attempt fails');
+            return work(ts, 10);
+          },
+        }).id;
+      }
+      s.start();
+      atFrame(ts, 1_000, () => void s.stop());
+    });
+    // A fails at 0, its retry runs 100–110; B fires at 50, during the retry delay.
+    expect(runs.filter((r) => r[0] === 'skip')).toEqual([
+      ['skip', 1, 0, 'A'],
+      ['skip', 2, 100, 'A'],
+    ]);
+    expect(eventsOf(events, 'skipped', ids.skip).map((e) => [e.at, e.event])).toEqual([[50, 'B']]);
+    expect(runs.filter((r) => r[0] === 'queue')).toEqual([
+      ['queue', 1, 0, 'A'],
+      ['queue', 2, 100, 'A'],
+      ['queue', 1, 110, 'B'],
+    ]);
+  });
+});
+
+describe('one-time-only removal', () => {
+  it('a task with one-time and periodic triggers is not removed after its one-time run', () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    let present = false;
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const { id } = s.addTask({
+        name: 'mixed',
+        triggers: [oneTimeTrigger({ after: 50 }), periodicTrigger({ interval: 100 })],
+        run: () => void starts.push(ts.now()),
+      });
+      s.start();
+      atFrame(ts, 250, () => {
+        present = s.getTask(id) !== undefined;
+        void s.stop();
+      });
+    });
+    expect(starts).toEqual([50, 100, 200]);
+    expect(present).toBe(true);
+  });
+
+  it('with several one-time triggers, the task is removed once all have fired and their runs ended', () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    const present: boolean[] = [];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const { id } = s.addTask({
+        name: 'twice',
+        triggers: [oneTimeTrigger({ after: 100 }), oneTimeTrigger({ at: new Date(300) })],
+        run: () => {
+          starts.push(ts.now());
+          return work(ts, 10);
+        },
+      });
+      s.start();
+      for (const f of [200, 305, 311]) atFrame(ts, f, () => void present.push(s.getTask(id) !== undefined));
+      atFrame(ts, 500, () => void s.stop());
+    });
+    expect(starts).toEqual([100, 300]);
+    expect(present).toEqual([true, true, false]);
+  });
+
+  it('a one-time-only task is removed only after its retries have ended', () => {
+    const ts = newTestScheduler();
+    const starts: Array<[number, number]> = [];
+    const present: boolean[] = [];
+    let events: SchedulerEvent[] = [];
+    let id = '';
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      events = recordEvents(s);
+      id = s.addTask({
+        name: 'once-with-retry',
+        triggers: [oneTimeTrigger({ after: 10 })],
+        retry: { maxRetries: 1, delay: 50 },
+        run: (_a, ctx) => {
+          starts.push([ctx.attempt, ts.now()]);
+          if (ctx.attempt === 1) throw new Error('first fails');
+        },
+      }).id;
+      s.start();
+      atFrame(ts, 30, () => void present.push(s.getTask(id) !== undefined));
+      atFrame(ts, 100, () => {
+        present.push(s.getTask(id) !== undefined);
+        void s.stop();
+      });
+    });
+    expect(starts).toEqual([
+      [1, 10],
+      [2, 60],
+    ]);
+    expect(present).toEqual([true, false]);
+    expect(at(eventsOf(events, 'task-removed', id))).toEqual([60]);
   });
 });
 
