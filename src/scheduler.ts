@@ -519,12 +519,17 @@ export class Scheduler implements TaskOwner {
     task.waitingFires++;
     task.waitingRun = run;
     this.pending++;
-    if (!this.draining && this.ready.size === 0 && !task.paused && this.canDispatch()) {
+    if (!this.draining && this.ready.size === 0 && !task.paused && this.slotFree() && !this.mustHold(task)) {
       this.startRun(run);
       return;
     }
     this.pushReady(run);
     this.drain();
+  }
+
+  /** Whether a resource limit holds this task's runs back right now. */
+  private mustHold(task: TaskRecord): boolean {
+    return this.limits !== null && task.priority > this.essentialPriority && this.overLimit();
   }
 
   /**
@@ -571,8 +576,18 @@ export class Scheduler implements TaskOwner {
 
   // ── Dispatch ────────────────────────────────────────────────────────────────────────────────
 
+  /** A slot is free and the scheduler may start runs. */
+  private slotFree(): boolean {
+    return this.lifecycle === 'running' && !this.paused && this.running < this.maxRunningTasks;
+  }
+
+  /**
+   * `slotFree()` plus, on a real clock, the per-turn budget for draining a backlog: a flood of
+   * waiting runs whose completions chain through microtasks must not starve timers. A fire that
+   * finds a slot free and nothing waiting never comes here: it starts within its emission.
+   */
   private canDispatch(): boolean {
-    if (this.lifecycle !== 'running' || this.paused || this.running >= this.maxRunningTasks) return false;
+    if (!this.slotFree()) return false;
     if (this.clock.virtual) return true;
     if (this.turnStarts >= TURN_BUDGET) {
       this.yielded = true;
@@ -604,7 +619,7 @@ export class Scheduler implements TaskOwner {
           ((run.task.parked ??= []) as Run[]).push(run);
           continue;
         }
-        if (this.limits !== null && run.task.priority > this.essentialPriority && this.overLimit()) {
+        if (this.mustHold(run.task)) {
           // Held back, not dropped: it keeps its place and comes back when the limit clears.
           ready.pop();
           this.throttledRuns.push(run);
