@@ -41,9 +41,12 @@ export function work(ts: TestScheduler, ms: number, onEnd?: () => void): Observa
 }
 
 /** An Observable run that fails after `ms` on the test scheduler's clock. */
-export function failAfter(ts: TestScheduler, ms: number, error: unknown): Observable<never> {
+export function failAfter(ts: TestScheduler, ms: number, error: unknown, onEnd?: () => void): Observable<never> {
   return new Observable<never>((subscriber) => {
-    const sub = ts.schedule(() => subscriber.error(error), ms);
+    const sub = ts.schedule(() => {
+      onEnd?.();
+      subscriber.error(error);
+    }, ms);
     return () => sub.unsubscribe();
   });
 }

@@ -10,13 +10,14 @@ import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { Scheduler, eventTrigger } from '../../src/index';
 import type { OverlapPolicy, SchedulerEvent } from '../../src/index';
-import { atFrame, guard, newTestScheduler, work } from './helpers';
+import { atFrame, failAfter, guard, newTestScheduler, work } from './helpers';
 
 interface TaskSpec {
   readonly priority: number;
   readonly duration: number;
   readonly overlap: OverlapPolicy;
   readonly maxPending?: number;
+  readonly retry?: { readonly maxRetries: number; readonly delay: number };
 }
 interface FireSpec {
   readonly task: number;
@@ -33,12 +34,14 @@ interface Workload {
   readonly fires: readonly FireSpec[];
   readonly pauses: readonly Interval[];
   readonly taskPauses: ReadonlyArray<Interval & { readonly task: number }>;
+  /** Per fire id: how many of its attempts fail (the rest succeed). @default none */
+  readonly failures?: readonly number[];
 }
 
 type LogEntry =
   | { k: 'fire'; id: number; task: number; frame: number }
-  | { k: 'start'; id: number; task: number; frame: number; reportedRunning: number }
-  | { k: 'end'; id: number; task: number; frame: number }
+  | { k: 'start'; id: number; task: number; frame: number; reportedRunning: number; attempt: number }
+  | { k: 'end'; id: number; task: number; frame: number; attempt: number; failed: boolean }
   | { k: 'pause' | 'resume'; frame: number }
   | { k: 'pauseTask' | 'resumeTask'; task: number; frame: number };
 
@@ -100,14 +103,14 @@ interface Outcome {
 }
 
 /** Runs a workload in virtual time and returns the chronological log. */
-function simulate(w: Workload, useMaxPending: boolean): Outcome {
+function simulate(w: Workload, useMaxPending: boolean, stopAt = STOP_AT): Outcome {
   const ts = newTestScheduler();
   const log: LogEntry[] = [];
   const events: SchedulerEvent[] = [];
   const taskIds: string[] = [];
   let pendingBeforeStop = -1;
   ts.run(() => {
-    guard(ts, STOP_AT + 1_000);
+    guard(ts, stopAt + 1_000);
     const s = new Scheduler({ maxRunningTasks: w.maxRunningTasks, scheduler: ts });
     s.events$.subscribe((e) => events.push(e));
     const subjects = w.tasks.map(() => new Subject<number>());
@@ -117,15 +120,21 @@ function simulate(w: Workload, useMaxPending: boolean): Outcome {
         priority: spec.priority,
         overlap: spec.overlap,
         maxPending: useMaxPending && spec.overlap === 'queue' ? spec.maxPending : undefined,
+        retry: spec.retry,
         triggers: [eventTrigger(subjects[i])],
         run: (_a, ctx) => {
           const id = ctx.event as number;
-          log.push({ k: 'start', id, task: i, frame: ts.now(), reportedRunning: s.runningCount });
+          const attempt = ctx.attempt;
+          const failed = attempt <= (w.failures?.[id] ?? 0);
+          log.push({ k: 'start', id, task: i, frame: ts.now(), reportedRunning: s.runningCount, attempt });
+          const end = () => log.push({ k: 'end', id, task: i, frame: ts.now(), attempt, failed });
           if (spec.duration === 0) {
-            log.push({ k: 'end', id, task: i, frame: ts.now() });
+            end();
+            if (failed) throw new Error(`fire ${id} attempt ${attempt} fails`);
             return undefined;
           }
-          return work(ts, spec.duration, () => log.push({ k: 'end', id, task: i, frame: ts.now() }));
+          if (failed) return failAfter(ts, spec.duration, new Error(`fire ${id} attempt ${attempt} fails`), end);
+          return work(ts, spec.duration, end);
         },
       });
       taskIds.push(task.id);
@@ -156,7 +165,7 @@ function simulate(w: Workload, useMaxPending: boolean): Outcome {
     });
     actions.sort((a, b) => a.frame - b.frame);
     for (const a of actions) atFrame(ts, a.frame, a.act);
-    atFrame(ts, STOP_AT, () => {
+    atFrame(ts, stopAt, () => {
       pendingBeforeStop = s.pendingCount;
       void s.stop();
     });
@@ -245,6 +254,105 @@ function checkDispatch(w: Workload, { log, pendingBeforeStop }: Outcome): void {
   expect(pendingBeforeStop).toBe(0);
 }
 
+/**
+ * The same invariants with retries: a failed attempt's retry becomes waiting `delay` after the
+ * failure, keeps its task's priority and its original fire order, holds no slot while it waits,
+ * and (for 'queue') keeps the task's next fire waiting until the whole run has ended.
+ */
+function checkWithRetries(w: Workload, { log, pendingBeforeStop }: Outcome): void {
+  const max = w.maxRunningTasks;
+  type Waiting = { task: number; seq: number; readyAt: number; retry: boolean; attempt: number };
+  const waiting = new Map<number, Waiting>();
+  const activeRuns = new Map<number, number>();
+  const attemptsOf = new Map<number, number>();
+  const taskPaused = new Set<number>();
+  let running = 0;
+  let paused = false;
+  const eligible = (o: Waiting) =>
+    !taskPaused.has(o.task) && (w.tasks[o.task].overlap === 'allow' || o.retry || (activeRuns.get(o.task) ?? 0) === 0);
+  const before = (a: Waiting, b: Waiting) =>
+    w.tasks[a.task].priority < w.tasks[b.task].priority || (w.tasks[a.task].priority === w.tasks[b.task].priority && a.seq < b.seq);
+
+  log.forEach((e, i) => {
+    switch (e.k) {
+      case 'fire':
+        waiting.set(e.id, { task: e.task, seq: i, readyAt: e.frame, retry: false, attempt: 1 });
+        break;
+      case 'start': {
+        const me = waiting.get(e.id);
+        expect(me, `start of fire ${e.id} attempt ${e.attempt} that is not waiting (frame ${e.frame})`).toBeDefined();
+        expect(e.attempt).toBe(me!.attempt);
+        expect(me!.readyAt, `retry of fire ${e.id} started before its delay ended`).toBeLessThanOrEqual(e.frame);
+        expect(paused).toBe(false);
+        expect(taskPaused.has(e.task)).toBe(false);
+        expect(running, `start at ${e.frame} with every slot busy`).toBeLessThan(max);
+        expect(e.reportedRunning).toBeLessThanOrEqual(max);
+        if (e.attempt === 1 && w.tasks[e.task].overlap !== 'allow') expect(activeRuns.get(e.task) ?? 0).toBe(0);
+        for (const [other, o] of waiting) {
+          if (other === e.id || o.readyAt >= e.frame || !eligible(o)) continue;
+          expect(before(o, me!), `at ${e.frame} fire ${e.id}#${e.attempt} started before fire ${other}#${o.attempt} that should go first`).toBe(false);
+        }
+        waiting.delete(e.id);
+        running++;
+        if (e.attempt === 1) activeRuns.set(e.task, (activeRuns.get(e.task) ?? 0) + 1);
+        attemptsOf.set(e.id, e.attempt);
+        break;
+      }
+      case 'end': {
+        running--;
+        const retry = w.tasks[e.task].retry;
+        if (e.failed && retry && e.attempt <= retry.maxRetries) {
+          const fireSeq = log.findIndex((x) => x.k === 'fire' && x.id === e.id);
+          waiting.set(e.id, { task: e.task, seq: fireSeq, readyAt: e.frame + retry.delay, retry: true, attempt: e.attempt + 1 });
+        } else {
+          activeRuns.set(e.task, (activeRuns.get(e.task) ?? 0) - 1);
+        }
+        break;
+      }
+      case 'pause':
+        paused = true;
+        break;
+      case 'resume':
+        paused = false;
+        break;
+      case 'pauseTask':
+        taskPaused.add(e.task);
+        break;
+      case 'resumeTask':
+        taskPaused.delete(e.task);
+        break;
+    }
+    const endOfFrame = i === log.length - 1 || log[i + 1].frame !== e.frame;
+    if (endOfFrame && !paused && running < max) {
+      const idle = [...waiting.entries()].filter(([, o]) => o.readyAt <= e.frame && eligible(o));
+      expect(idle, `end of frame ${e.frame}: ${running}/${max} running while eligible fires wait`).toEqual([]);
+    }
+  });
+
+  // Every fire ran attempt after attempt until it succeeded or ran out of retries.
+  log.forEach((e) => {
+    if (e.k !== 'fire') return;
+    const retry = w.tasks[e.task].retry;
+    const expected = Math.min((w.failures?.[e.id] ?? 0) + 1, (retry?.maxRetries ?? 0) + 1);
+    expect(attemptsOf.get(e.id), `attempts of fire ${e.id}`).toBe(expected);
+  });
+  expect(waiting.size).toBe(0);
+  expect(running).toBe(0);
+  expect(pendingBeforeStop).toBe(0);
+}
+
+const retryWorkload: fc.Arbitrary<Workload> = workloadArb(['queue', 'allow']).chain((w) =>
+  fc
+    .record({
+      retries: fc.array(
+        fc.option(fc.record({ maxRetries: fc.integer({ min: 0, max: 2 }), delay: fc.integer({ min: 0, max: 15 }) }), { nil: undefined }),
+        { minLength: w.tasks.length, maxLength: w.tasks.length },
+      ),
+      failures: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: w.fires.length, maxLength: w.fires.length }),
+    })
+    .map(({ retries, failures }) => ({ ...w, tasks: w.tasks.map((t, i) => ({ ...t, retry: retries[i] })), failures })),
+);
+
 describe('dispatch invariants over random workloads', () => {
   it("'queue' and 'allow' tasks: concurrency limit, no idle slot, priority then FIFO, every fire runs exactly once", () => {
     fc.assert(
@@ -271,6 +379,15 @@ describe('dispatch invariants over random workloads', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+
+  it('with failures and retries: a retry holds no slot while it waits, then waits by priority and original fire order; every fire gets its attempts', () => {
+    fc.assert(
+      fc.property(retryWorkload, (w) => {
+        checkWithRetries(w, simulate(w, false, 6_000));
+      }),
+      { numRuns: 150 },
     );
   });
 
