@@ -1,0 +1,198 @@
+// What the suite runs (one case = one implementation with its params, one child per repetition)
+// and how the results are tabled. Full sizes follow issue 3; smoke sizes only keep the code alive.
+import type { Params } from './child';
+
+export interface Case {
+  /** `${group}/${label}` */
+  id: string;
+  /** The table it belongs to (see GROUPS). */
+  group: string;
+  /** bench/scenarios/<scenario>.ts */
+  scenario: string;
+  /** Row label. */
+  label: string;
+  params: Params;
+  /** 'timing': waits on timers, mostly idle; 'cpu': CPU-bound. The two lanes run side by side. */
+  lane: 'timing' | 'cpu';
+  nodeFlags?: string[];
+}
+
+export interface Column {
+  metric: string;
+  title: string;
+}
+
+export interface Group {
+  id: string;
+  title: string;
+  note?: string;
+  rowTitle?: string;
+  columns: Column[];
+  /** A ratio column: this row's median of `metric` over the reference row's. */
+  ratio?: { metric: string; title: string; reference: (row: Case, rows: Case[]) => Case | undefined };
+}
+
+/** The row of impl `impl` (with the same n when `sameN`). */
+const oursRow =
+  (impl = 'ours', sameN = false) =>
+  (row: Case, rows: Case[]): Case | undefined =>
+    rows.find((r) => r.params.impl === impl && (!sameN || r.params.n === row.params.n));
+
+export const GROUPS: Group[] = [
+  {
+    id: 'dispatch',
+    title: '1. Dispatch throughput — no-op async runs, random priority 0–9, 8 at once, all queued up front',
+    rowTitle: 'implementation @ queued',
+    columns: [
+      { metric: 'runsPerSec', title: 'runs/s' },
+      { metric: 'ms', title: 'total ms' },
+    ],
+    ratio: { metric: 'runsPerSec', title: 'runs/s vs ours', reference: oursRow('ours', true) },
+    note: 'ours: 10 tasks (one per priority), eventTrigger + overlap "allow", maxRunningTasks 8. limit: 8 async workers popping a binary heap. RxJS mergeMap has no priorities (FIFO).',
+  },
+  {
+    id: 'priority-latency',
+    title: '2. Priority latency under saturation — wait (fire → start) of a priority-0 run fired every 10 ms while 8 slots are busy with priority-5 work',
+    columns: [
+      { metric: 'waitP50', title: 'wait p50 ms' },
+      { metric: 'waitP99', title: 'wait p99 ms' },
+      { metric: 'waitMax', title: 'wait max ms' },
+      { metric: 'busyRunsPerSec', title: 'busy runs/s' },
+    ],
+    ratio: { metric: 'waitP99', title: 'p99 vs ours', reference: oursRow() },
+    note: 'Priority-5 runs each wait 1–3 ms on a timer; a backlog of 64 more always waits behind the 8 running.',
+  },
+  {
+    id: 'timers-interval',
+    title: '3a. Interval accuracy — 500 tasks every 20 ms for 3 s',
+    columns: [
+      { metric: 'lateP50', title: 'late p50 ms' },
+      { metric: 'lateP99', title: 'late p99 ms' },
+      { metric: 'lateMax', title: 'late max ms' },
+      { metric: 'driftMedian', title: 'drift ms' },
+      { metric: 'cpuUsPerFire', title: 'CPU µs/fire' },
+      { metric: 'ticks', title: 'ticks' },
+    ],
+    ratio: { metric: 'lateP99', title: 'p99 vs ours', reference: oursRow() },
+    note: 'Lateness = start − scheduled time; drift = a task\'s last lateness − its first (median over tasks). fixed-rate: a setTimeout loop re-armed from the schedule (the timer limit). Expected ticks: 75 000.',
+  },
+  {
+    id: 'timers-cron',
+    title: '3b. Cron accuracy — 200 tasks on `* * * * * *`, 4 second boundaries',
+    columns: [
+      { metric: 'lateP50', title: 'late p50 ms' },
+      { metric: 'lateP99', title: 'late p99 ms' },
+      { metric: 'lateMax', title: 'late max ms' },
+      { metric: 'cpuUsPerFire', title: 'CPU µs/fire' },
+      { metric: 'ticks', title: 'ticks' },
+    ],
+    ratio: { metric: 'lateP99', title: 'p99 vs ours', reference: oursRow() },
+    note: 'Registered 200 ms before a second boundary; expected ticks: 800. aligned: a setTimeout loop to the next second boundary. CPU per fire over the window (croner and node-cron run one timer per task).',
+  },
+  {
+    id: 'registration-interval',
+    title: '4a. Registration — tasks on a 1-hour interval',
+    columns: [
+      { metric: 'n', title: 'tasks' },
+      { metric: 'registerMs', title: 'register ms' },
+      { metric: 'registerUsPerTask', title: 'µs/task' },
+      { metric: 'bytesPerTask', title: 'heap B/task' },
+      { metric: 'removeMs', title: 'remove ms' },
+      { metric: 'retainedPerTask', title: 'left after removal B/task' },
+    ],
+    ratio: { metric: 'bytesPerTask', title: 'B/task vs ours', reference: oursRow() },
+    note: 'Heap after a full GC, minus the baseline taken before registering; "left after removal" is the heap after removing every task (and dropping the bench\'s own handles) minus that baseline.',
+  },
+  {
+    id: 'registration-cron',
+    title: '4b. Registration — tasks on `0 * * * *`',
+    columns: [
+      { metric: 'n', title: 'tasks' },
+      { metric: 'registerMs', title: 'register ms' },
+      { metric: 'registerUsPerTask', title: 'µs/task' },
+      { metric: 'bytesPerTask', title: 'heap B/task' },
+      { metric: 'removeMs', title: 'remove ms' },
+      { metric: 'retainedPerTask', title: 'left after removal B/task' },
+    ],
+    ratio: { metric: 'bytesPerTask', title: 'B/task vs ours', reference: oursRow() },
+    note: 'croner (~80 KB per job), node-cron (~150 µs per job) and RxJS + cron-parser (a parse per task) are measured at fewer tasks to stay within the time and memory budget; compare per-task columns.',
+  },
+  {
+    id: 'floods',
+    title: '5. Floods — 1 000 000 events into a busy task, 10 000 per setImmediate',
+    columns: [
+      { metric: 'floodMs', title: 'flood ms' },
+      { metric: 'peakHeapGrowthMB', title: 'peak heap +MB' },
+      { metric: 'floodStallMs', title: 'stall ms' },
+      { metric: 'bytesPerWaiting', title: 'B/waiting' },
+      { metric: 'drainPerSec', title: 'drain runs/s' },
+      { metric: 'drainStallMs', title: 'drain stall ms' },
+      { metric: 'drainComplete', title: 'drained all' },
+    ],
+    ratio: { metric: 'drainPerSec', title: 'drain vs limit', reference: oursRow('limit') },
+    note: 'Stall = worst lateness of a 10 ms setInterval. The drain is stopped after 2 s (drained all = 0): RxJS mergeMap\'s Array#shift buffer drains 1 000 000 in minutes, in one microtask chain. limit: a binary heap with one async worker — it drains in one microtask chain too, so it blocks timers while draining.',
+  },
+  {
+    id: 'cron-next',
+    title: '6. Cron next-fire cost — `* * * * * *`',
+    columns: [
+      { metric: 'fires', title: 'fires' },
+      { metric: 'firesPerSec', title: 'fires/s' },
+      { metric: 'usPerFire', title: 'µs/fire' },
+    ],
+    ratio: { metric: 'firesPerSec', title: 'fires/s vs ours', reference: oursRow() },
+    note: 'ours: a task on a TestScheduler through 100 000 virtual seconds (trigger, dispatch and run included). The others: the raw next() of one parsed expression.',
+  },
+];
+
+function make(group: string, scenario: string, lane: Case['lane'], label: string, params: Params, nodeFlags?: string[]): Case {
+  return { id: `${group}/${label}`, group, scenario, label, params, lane, nodeFlags };
+}
+
+export function buildCases(smoke: boolean): Case[] {
+  const cases: Case[] = [];
+  const S = smoke;
+
+  // 1. Dispatch
+  for (const n of S ? [5_000, 1_000] : [200_000, 20_000]) {
+    for (const impl of ['ours', 'limit', 'p-queue', 'rxjs']) {
+      cases.push(make('dispatch', 'dispatch', 'cpu', `${impl} @ ${n.toLocaleString('en-US')}`, { impl, n, warmup: S ? 500 : 20_000 }));
+    }
+  }
+
+  // 2. Priority latency
+  for (const impl of ['ours', 'p-queue', 'limit']) {
+    cases.push(make('priority-latency', 'priority-latency', 'timing', impl, { impl, durationMs: S ? 300 : 2000, warmupMs: S ? 50 : 300 }));
+  }
+
+  // 3. Timer accuracy
+  for (const impl of ['ours', 'fixed-rate', 'setInterval', 'toad', 'rxjs']) {
+    cases.push(
+      make('timers-interval', 'timers', 'timing', impl, { impl, mode: 'interval', tasks: S ? 50 : 500, period: 20, durationMs: S ? 300 : 3000, warmupMs: S ? 50 : 300 }),
+    );
+  }
+  for (const impl of ['ours', 'aligned', 'croner', 'node-cron']) {
+    cases.push(make('timers-cron', 'timers', 'timing', impl, { impl, mode: 'cron', tasks: S ? 20 : 200, fires: S ? 1 : 4 }));
+  }
+
+  // 4. Registration
+  const big = ['--max-old-space-size=4096'];
+  for (const impl of ['ours', 'toad', 'rxjs', 'setInterval']) {
+    cases.push(make('registration-interval', 'registration', 'cpu', impl, { impl, kind: 'interval', n: S ? 2_000 : 100_000, warmup: S ? 100 : 1_000 }, big));
+  }
+  const cronN: Record<string, number> = { ours: 100_000, croner: 2_000, 'node-cron': 10_000, 'rxjs+cron-parser': 10_000 };
+  for (const impl of Object.keys(cronN)) {
+    cases.push(make('registration-cron', 'registration', 'cpu', impl, { impl, kind: 'cron', n: S ? 200 : cronN[impl], warmup: S ? 20 : 200 }, big));
+  }
+
+  // 5. Floods
+  for (const impl of ['ours-skip', 'ours-buffer-one', 'ours-queue', 'limit', 'rxjs']) {
+    cases.push(make('floods', 'floods', 'cpu', impl, { impl, n: S ? 50_000 : 1_000_000, chunk: 10_000, drainCapMs: S ? 500 : 2000, warmup: S ? 1_000 : 20_000 }));
+  }
+
+  // 6. Cron next-fire cost
+  for (const impl of ['ours', 'ours-next', 'croner', 'cron-parser']) {
+    cases.push(make('cron-next', 'cron-next', 'cpu', impl, { impl, virtualSeconds: S ? 2_000 : 100_000, n: S ? 2_000 : 100_000, warmup: S ? 100 : 5_000 }));
+  }
+  return cases;
+}

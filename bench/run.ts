@@ -1,0 +1,213 @@
+// The benchmark suite: rx-background-tasks against its peers, side by side, in one run.
+//
+//   npm run bench                     full suite (5 repetitions), writes bench/results/latest.{json,md}
+//   npm run bench:smoke               one repetition, small N; exits non-zero if a scenario crashes
+//   npm run bench -- --only dispatch  one scenario (or table id, e.g. timers-cron), results not saved as latest
+//   options: --reps N, --serial (one child at a time), --tsx (children through tsx, not bundled)
+//
+// Every measurement runs in its own child process (fresh heap and JIT; each child warms up
+// in-process on a smaller run of the same code before it measures). Repetitions are interleaved
+// (rep 1 of every case, then rep 2, …) so that a noisy spell on the machine hits every
+// implementation alike; each cell of the tables is the median over repetitions with its min–max.
+//
+// Two lanes run side by side: the timer scenarios (mostly idle, waiting on timers) and the
+// CPU-bound ones, one child each, so the suite fits in 5 minutes on 2 cores. --serial runs one
+// child at a time (cleaner timer figures on a busy machine, about twice as long).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { prepareLauncher, type Launcher } from './lib/build';
+import type { Params } from './lib/child';
+import { describeMachine, machineLine } from './lib/machine';
+import { BENCH_DIR, runChild } from './lib/spawn';
+import { summarize, type Summary } from './lib/stats';
+import { fmt, fmtRatio, renderMarkdown, renderText, type Table } from './lib/table';
+import { evaluateTargets, type TargetResult } from './lib/targets';
+import { GROUPS, buildCases, type Case } from './lib/cases';
+
+interface Options {
+  smoke: boolean;
+  only: string | undefined;
+  reps: number;
+  serial: boolean;
+  tsx: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { smoke: false, only: undefined, reps: 5, serial: false, tsx: false };
+  let repsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--smoke') o.smoke = true;
+    else if (a === '--serial') o.serial = true;
+    else if (a === '--tsx') o.tsx = true;
+    else if (a === '--only') o.only = argv[++i];
+    else if (a.startsWith('--only=')) o.only = a.slice(7);
+    else if (a === '--reps') {
+      o.reps = Number(argv[++i]);
+      repsGiven = true;
+    } else if (a.startsWith('--reps=')) {
+      o.reps = Number(a.slice(7));
+      repsGiven = true;
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (o.smoke && !repsGiven) o.reps = 1;
+  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps must be a positive integer');
+  return o;
+}
+
+export interface CaseResult {
+  case: Case;
+  reps: Record<string, unknown>[];
+  errors: string[];
+  summary: Record<string, Summary>;
+}
+
+async function runLane(cases: Case[], reps: number, launcher: Launcher, smoke: boolean, results: Map<string, CaseResult>, t0: number): Promise<void> {
+  for (let rep = 0; rep < reps; rep++) {
+    for (const c of cases) {
+      const r = results.get(c.id) as CaseResult;
+      const child = await runChild(launcher.args(c.scenario), c.params, {
+        nodeFlags: c.nodeFlags,
+        timeoutMs: smoke ? 60_000 : 180_000,
+      });
+      const elapsed = ((performance.now() - t0) / 1000).toFixed(0).padStart(4);
+      if (child.ok && child.result) {
+        r.reps.push(child.result);
+        process.stdout.write(`[${elapsed} s] ${c.id} rep ${rep + 1}/${reps}  (${(child.wallMs / 1000).toFixed(1)} s)\n`);
+      } else {
+        r.errors.push(child.error ?? 'unknown error');
+        process.stdout.write(`[${elapsed} s] ${c.id} rep ${rep + 1}/${reps}  FAILED: ${child.error}\n`);
+      }
+    }
+  }
+}
+
+function summarizeCase(r: CaseResult): void {
+  const metrics = new Set<string>();
+  for (const rep of r.reps) for (const [k, v] of Object.entries(rep)) if (typeof v === 'number') metrics.add(k);
+  for (const m of metrics) r.summary[m] = summarize(r.reps.map((rep) => rep[m] as number));
+}
+
+function cell(s: Summary | undefined, reps: number): string {
+  if (!s || s.n === 0) return '–';
+  if (reps === 1 || s.n === 1) return fmt(s.median);
+  return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+function buildTables(results: Map<string, CaseResult>, reps: number): Table[] {
+  const tables: Table[] = [];
+  for (const g of GROUPS) {
+    const rows = [...results.values()].filter((r) => r.case.group === g.id);
+    if (rows.length === 0) continue;
+    const header = [g.rowTitle ?? 'implementation', ...g.columns.map((c) => c.title)];
+    if (g.ratio) header.push(g.ratio.title);
+    const body = rows.map((r) => {
+      const cells = [r.case.label, ...g.columns.map((c) => cell(r.summary[c.metric], reps))];
+      if (g.ratio) {
+        const ref = g.ratio.reference(r.case, rows.map((x) => x.case));
+        const refResult = ref ? results.get(ref.id) : undefined;
+        const a = r.summary[g.ratio.metric]?.median;
+        const b = refResult?.summary[g.ratio.metric]?.median;
+        cells.push(a !== undefined && b !== undefined && b !== 0 ? fmtRatio(a / b) : '–');
+      }
+      if (r.errors.length) cells[0] += ` (${r.errors.length} failed)`;
+      return cells;
+    });
+    tables.push({ title: g.title, note: g.note, header, rows: body });
+  }
+  return tables;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const machine = describeMachine();
+  let cases = buildCases(opts.smoke);
+  if (opts.only) {
+    const only = opts.only;
+    cases = cases.filter((c) => c.scenario === only || c.group === only || c.id === only);
+    if (cases.length === 0) throw new Error(`--only ${only}: no such scenario, table or case`);
+  }
+  const launcher = await prepareLauncher(opts.tsx);
+  const parallel = !opts.serial;
+  console.log(
+    `rx-background-tasks bench — ${opts.smoke ? 'SMOKE' : 'full'}, ${opts.reps} repetition(s), ${cases.length} cases, ` +
+      `${parallel ? 'timer and CPU lanes side by side' : 'serial'}\n${machineLine(machine)}\nchildren: ${launcher.describe}\n`,
+  );
+
+  const results = new Map<string, CaseResult>();
+  for (const c of cases) results.set(c.id, { case: c, reps: [], errors: [], summary: {} });
+  const timing = cases.filter((c) => c.lane === 'timing');
+  const cpu = cases.filter((c) => c.lane === 'cpu');
+  if (parallel) {
+    await Promise.all([runLane(timing, opts.reps, launcher, opts.smoke, results, t0), runLane(cpu, opts.reps, launcher, opts.smoke, results, t0)]);
+  } else {
+    await runLane([...timing, ...cpu], opts.reps, launcher, opts.smoke, results, t0);
+  }
+  machine.loadAvgEnd = describeMachine().loadAvgStart;
+  for (const r of results.values()) summarizeCase(r);
+
+  const tables = buildTables(results, opts.reps);
+  const targets = evaluateTargets(results);
+  const wallSeconds = (performance.now() - t0) / 1000;
+
+  console.log('');
+  for (const t of tables) console.log(renderText(t) + '\n');
+  console.log(`Targets (issue 3; on medians${opts.smoke ? '; SMOKE run — small N, one repetition: not meaningful' : ''}):`);
+  for (const t of targets) console.log(`  ${targetLine(t)}`);
+  const failed = [...results.values()].filter((r) => r.errors.length > 0);
+  console.log(`\n${(wallSeconds).toFixed(0)} s wall; ${failed.length ? `${failed.length} case(s) crashed` : 'no crash'}`);
+
+  const resultsDir = path.join(BENCH_DIR, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const json = {
+    mode: opts.smoke ? 'smoke' : 'full',
+    only: opts.only ?? null,
+    startedAt,
+    wallSeconds,
+    repetitions: opts.reps,
+    lanes: parallel ? 'parallel' : 'serial',
+    launcher: launcher.describe,
+    machine,
+    cases: [...results.values()].map((r) => ({ id: r.case.id, group: r.case.group, scenario: r.case.scenario, label: r.case.label, params: r.case.params, summary: r.summary, reps: r.reps, errors: r.errors })),
+    tables,
+    targets,
+  };
+  const base = opts.smoke ? 'smoke.tmp' : opts.only ? 'partial.tmp' : 'latest';
+  writeFileSync(path.join(resultsDir, `${base}.json`), JSON.stringify(json, null, 2) + '\n');
+  if (base === 'latest') writeFileSync(path.join(resultsDir, 'latest.md'), markdown(tables, targets, json));
+  console.log(`wrote bench/results/${base}.json${base === 'latest' ? ' and bench/results/latest.md' : ''}`);
+  if (failed.length) process.exitCode = 1;
+}
+
+function targetLine(t: TargetResult): string {
+  const verdict = t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'MISS';
+  return `${verdict}  ${t.name}: ${t.value}${t.detail ? `  (${t.detail})` : ''}`;
+}
+
+function markdown(tables: Table[], targets: TargetResult[], json: { machine: ReturnType<typeof describeMachine>; startedAt: string; wallSeconds: number; repetitions: number; lanes: string; launcher: string }): string {
+  const out = [
+    '<!-- generated by `npm run bench` (bench/run.ts); do not edit by hand -->',
+    '## Performance',
+    '',
+    `Measured ${json.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machineLine(json.machine)}.`,
+    '',
+    `Each cell is the median of ${json.repetitions} repetitions, each in a fresh child process after an in-process warm-up, ` +
+      `with the min–max over repetitions in parentheses; ratios compare medians. Children: ${json.launcher}; ` +
+      `${json.lanes === 'parallel' ? 'the timer scenarios and the CPU-bound ones ran side by side, one child each' : 'one child at a time'}. ` +
+      `Whole suite: ${json.wallSeconds.toFixed(0)} s.`,
+    '',
+    ...tables.flatMap((t) => [renderMarkdown(t), '']),
+    '### Targets (issue 3)',
+    '',
+    ...targets.map((t) => `- ${targetLine(t).replace(/^(PASS|MISS|N\/A) +/, (m) => `**${m.trim()}** `)}`),
+    '',
+  ];
+  return out.join('\n');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});

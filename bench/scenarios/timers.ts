@@ -1,0 +1,224 @@
+// Scenario 3 — timer accuracy. Lateness = actual start − scheduled time (ms, high-resolution
+// wall clock against the integer Date.now() schedule every implementation computes from).
+//   mode 'interval': `tasks` tasks on a `period` ms interval for `durationMs`; drift per task =
+//     lateness of its last tick − lateness of its first.
+//     impl: ours | setInterval | fixed-rate (setTimeout loop re-armed from the schedule) | toad | rxjs
+//   mode 'cron': `tasks` tasks on a `* * * * * *` cron, measured over `fires` second boundaries.
+//     impl: ours | croner | node-cron | aligned (setTimeout loop to the next second boundary)
+// CPU (user + system) is measured over the window, and reported per fire.
+import { Cron } from 'croner';
+import nodeCron from 'node-cron';
+import { interval as rxInterval, type Subscription } from 'rxjs';
+import { SimpleIntervalJob, Task as ToadTask, ToadScheduler } from 'toad-scheduler';
+import { Scheduler, periodicTrigger } from '../../src/index';
+import { cpuMs, gc, hiresNow, main, readParams, sleep } from '../lib/child';
+import { distribution } from '../lib/stats';
+
+const params = readParams({ impl: 'ours', mode: 'interval', tasks: 500, period: 20, durationMs: 3000, warmupMs: 300, fires: 4 });
+
+/** Collects lateness samples: every tick, plus each task's first and last tick for drift. */
+class Recorder {
+  readonly samples: Float64Array;
+  count = 0;
+  readonly first: Float64Array;
+  readonly last: Float64Array;
+  readonly seen: Uint8Array;
+
+  constructor(tasks: number, capacity: number, private readonly until: number) {
+    this.samples = new Float64Array(capacity);
+    this.first = new Float64Array(tasks);
+    this.last = new Float64Array(tasks);
+    this.seen = new Uint8Array(tasks);
+  }
+
+  /** Task `i` started at `actual` a tick scheduled for `scheduled`; ignored past the window. */
+  tick(i: number, scheduled: number, actual: number): void {
+    if (scheduled > this.until) return;
+    const late = actual - scheduled;
+    if (this.count < this.samples.length) this.samples[this.count++] = late;
+    if (!this.seen[i]) {
+      this.seen[i] = 1;
+      this.first[i] = late;
+    }
+    this.last[i] = late;
+  }
+}
+
+/** Starts `n` periodic jobs reporting to `rec`; returns a function that stops them all. */
+type Starter = (n: number, rec: Recorder) => () => void | Promise<void>;
+
+const intervalImpls: Record<string, Starter> = {
+  ours(n, rec) {
+    const scheduler = new Scheduler({ maxRunningTasks: n });
+    const trigger = periodicTrigger({ interval: params.period });
+    for (let i = 0; i < n; i++) {
+      scheduler.addTask({ name: 'tick', triggers: [trigger], run: (_a, ctx) => rec.tick(i, ctx.firedAt, hiresNow()) });
+    }
+    scheduler.start();
+    return () => scheduler.stop();
+  },
+  setInterval(n, rec) {
+    const timers: NodeJS.Timeout[] = [];
+    for (let i = 0; i < n; i++) {
+      const start = Date.now();
+      let k = 0;
+      timers.push(setInterval(() => rec.tick(i, start + ++k * params.period, hiresNow()), params.period));
+    }
+    return () => timers.forEach(clearInterval);
+  },
+  'fixed-rate'(n, rec) {
+    const timers: NodeJS.Timeout[] = [];
+    for (let i = 0; i < n; i++) {
+      const start = Date.now();
+      let k = 1;
+      const tick = (): void => {
+        rec.tick(i, start + k * params.period, hiresNow());
+        k++;
+        timers[i] = setTimeout(tick, Math.max(0, start + k * params.period - Date.now()));
+      };
+      timers.push(setTimeout(tick, params.period));
+    }
+    return () => timers.forEach(clearTimeout);
+  },
+  toad(n, rec) {
+    const scheduler = new ToadScheduler();
+    for (let i = 0; i < n; i++) {
+      const start = Date.now();
+      let k = 0;
+      const task = new ToadTask(`t${i}`, () => rec.tick(i, start + ++k * params.period, hiresNow()));
+      scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: params.period }, task, { id: `t${i}` }));
+    }
+    return () => scheduler.stop();
+  },
+  rxjs(n, rec) {
+    const subs: Subscription[] = [];
+    for (let i = 0; i < n; i++) {
+      const start = Date.now();
+      subs.push(rxInterval(params.period).subscribe((k) => rec.tick(i, start + (k + 1) * params.period, hiresNow())));
+    }
+    return () => subs.forEach((s) => s.unsubscribe());
+  },
+};
+
+/** Peers that do not tell the scheduled time: the nearest second boundary. */
+const nearestSecond = (t: number): number => Math.round(t / 1000) * 1000;
+
+const cronImpls: Record<string, Starter> = {
+  ours(n, rec) {
+    const scheduler = new Scheduler({ maxRunningTasks: n });
+    const trigger = periodicTrigger({ cron: '* * * * * *' });
+    for (let i = 0; i < n; i++) {
+      scheduler.addTask({ name: 'tick', triggers: [trigger], run: (_a, ctx) => rec.tick(i, ctx.firedAt, hiresNow()) });
+    }
+    scheduler.start();
+    return () => scheduler.stop();
+  },
+  croner(n, rec) {
+    const jobs: Cron[] = [];
+    for (let i = 0; i < n; i++) {
+      jobs.push(
+        new Cron('* * * * * *', () => {
+          const now = hiresNow();
+          rec.tick(i, nearestSecond(now), now);
+        }),
+      );
+    }
+    return () => jobs.forEach((j) => j.stop());
+  },
+  'node-cron'(n, rec) {
+    const tasks: ReturnType<typeof nodeCron.schedule>[] = [];
+    for (let i = 0; i < n; i++) {
+      tasks.push(
+        nodeCron.schedule('* * * * * *', () => {
+          const now = hiresNow();
+          rec.tick(i, nearestSecond(now), now);
+        }),
+      );
+    }
+    return async () => {
+      for (const t of tasks) await t.destroy();
+    };
+  },
+  aligned(n, rec) {
+    const timers: NodeJS.Timeout[] = [];
+    for (let i = 0; i < n; i++) {
+      const tick = (): void => {
+        const now = hiresNow();
+        rec.tick(i, nearestSecond(now), now);
+        timers[i] = setTimeout(tick, 1000 - (Date.now() % 1000));
+      };
+      timers.push(setTimeout(tick, 1000 - (Date.now() % 1000)));
+    }
+    return () => timers.forEach(clearTimeout);
+  },
+};
+
+async function intervalMode(start: Starter): Promise<Record<string, unknown>> {
+  const n = params.tasks;
+  if (params.warmupMs > 0) {
+    const stop = start(n, new Recorder(n, 0, Infinity));
+    await sleep(params.warmupMs);
+    await stop();
+    gc();
+  }
+  const perTask = Math.floor(params.durationMs / params.period);
+  const t0 = Date.now();
+  const rec = new Recorder(n, n * (perTask + 2), t0 + params.durationMs);
+  const cpu0 = process.cpuUsage();
+  const stop = start(n, rec);
+  await sleep(params.durationMs + 2 * params.period);
+  const cpu = cpuMs(cpu0);
+  await stop();
+  return summarize(rec, n * perTask, cpu);
+}
+
+async function cronMode(start: Starter): Promise<Record<string, unknown>> {
+  const n = params.tasks;
+  // Warm the registration path only (a firing warm-up would cost whole seconds).
+  const stopWarm = start(n, new Recorder(n, 0, -Infinity));
+  await stopWarm();
+  gc();
+  // Register 200 ms before a second boundary, then measure the next `fires` boundaries.
+  await sleep((1800 - (Date.now() % 1000)) % 1000);
+  const t0 = Date.now();
+  const lastBoundary = Math.ceil(t0 / 1000) * 1000 + (params.fires - 1) * 1000;
+  const rec = new Recorder(n, n * (params.fires + 1), lastBoundary);
+  const cpu0 = process.cpuUsage();
+  const stop = start(n, rec);
+  await sleep(lastBoundary - Date.now() + 300);
+  const cpu = cpuMs(cpu0);
+  await stop();
+  return summarize(rec, n * params.fires, cpu);
+}
+
+function summarize(rec: Recorder, expected: number, cpu: number): Record<string, unknown> {
+  const late = distribution(rec.samples.subarray(0, rec.count));
+  const drifts: number[] = [];
+  for (let i = 0; i < rec.first.length; i++) if (rec.seen[i]) drifts.push(rec.last[i] - rec.first[i]);
+  const drift = distribution(drifts);
+  return {
+    impl: params.impl,
+    mode: params.mode,
+    ticks: rec.count,
+    expectedTicks: expected,
+    lateP50: late.p50,
+    lateP99: late.p99,
+    lateMax: late.max,
+    lateMin: rec.count ? Math.min(...rec.samples.subarray(0, rec.count)) : NaN,
+    driftMedian: drift.p50,
+    driftMean: drift.mean,
+    cpuMs: cpu,
+    cpuUsPerFire: rec.count ? (cpu * 1000) / rec.count : NaN,
+  };
+}
+
+main(async () => {
+  const table = params.mode === 'cron' ? cronImpls : intervalImpls;
+  const start = table[params.impl];
+  if (!start) throw new Error(`unknown ${params.mode} impl ${params.impl}`);
+  const result = params.mode === 'cron' ? await cronMode(start) : await intervalMode(start);
+  if ((result.ticks as number) < (result.expectedTicks as number) * 0.5) {
+    throw new Error(`${params.impl}: only ${result.ticks} of ${result.expectedTicks} ticks`);
+  }
+  return result;
+});
