@@ -1451,6 +1451,171 @@ describe('one-time-only removal', () => {
   });
 });
 
+describe('re-entrant calls from inside run and from events$ subscribers', () => {
+  it('a run that removes its own task finishes normally and nothing of it starts again', () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    let statuses: string[] = [];
+    let after: unknown = 'unset';
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const task = s.addTask({
+        name: 'self-removing',
+        triggers: [periodicTrigger({ interval: 100 })],
+        retry: { maxRetries: 2, delay: 10 },
+        run: (_a, ctx) => {
+          starts.push(ts.now());
+          s.removeTask(ctx.taskId);
+          return work(ts, 5);
+        },
+      });
+      s.start();
+      atFrame(ts, 450, () => {
+        statuses = task.history.map((h) => h.status);
+        after = s.getTask(task.id);
+        void s.stop();
+      });
+    });
+    expect(starts).toEqual([100]);
+    expect(statuses).toEqual(['succeeded']);
+    expect(after).toBeUndefined();
+  });
+
+  it('a run that fires another task (runNow) with one slot: the other waits, never overlapping', () => {
+    const ts = newTestScheduler();
+    const log: string[] = [];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const other = s.addTask({
+        name: 'other',
+        triggers: [periodicTrigger({ interval: 100_000 })],
+        run: () => {
+          log.push(`other start ${ts.now()}`);
+          return work(ts, 5, () => log.push(`other end ${ts.now()}`));
+        },
+      });
+      const first = s.addTask({
+        name: 'first',
+        triggers: [periodicTrigger({ interval: 100_000 })],
+        run: () => {
+          log.push(`first start ${ts.now()}`);
+          s.runNow(other.id);
+          log.push(`first after runNow ${ts.now()}`);
+          return work(ts, 10, () => log.push(`first end ${ts.now()}`));
+        },
+      });
+      s.start();
+      s.runNow(first.id);
+      atFrame(ts, 100, () => void s.stop());
+    });
+    expect(log).toEqual(['first start 0', 'first after runNow 0', 'first end 10', 'other start 10', 'other end 15']);
+  });
+
+  it("a synchronous 'queue' run that fires its own task runs again after it, never inside itself", () => {
+    const ts = newTestScheduler();
+    const log: string[] = [];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      let n = 0;
+      const { id } = s.addTask({
+        name: 'again',
+        overlap: 'queue',
+        triggers: [periodicTrigger({ interval: 100_000 })],
+        run: () => {
+          const me = ++n;
+          log.push(`start ${me}`);
+          if (me < 3) s.runNow(id);
+          log.push(`end ${me}`);
+        },
+      });
+      s.start();
+      s.runNow(id);
+      atFrame(ts, 10, () => void s.stop());
+    });
+    expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+
+  it('a run that pauses the scheduler: nothing else starts until resume', () => {
+    const ts = newTestScheduler();
+    const starts: Array<[string, number]> = [];
+    ts.run(({ hot }) => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 2, scheduler: ts });
+      s.addTask({
+        name: 'pauser',
+        triggers: [eventTrigger(hot('a'))],
+        run: () => {
+          starts.push(['pauser', ts.now()]);
+          s.pause();
+        },
+      });
+      s.addTask({ name: 'other', triggers: [eventTrigger(hot('a 9ms b'))], run: () => void starts.push(['other', ts.now()]) });
+      s.start();
+      atFrame(ts, 30, () => s.resume());
+      atFrame(ts, 100, () => void s.stop());
+    });
+    // 'other' (an event task: 'queue') fired at 0 and 10 while paused: both run on resume.
+    expect(starts).toEqual([
+      ['pauser', 0],
+      ['other', 30],
+      ['other', 30],
+    ]);
+  });
+
+  it("an events$ subscriber that removes the task on 'run-failed' prevents the retry", () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    ts.run(({ hot }) => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      s.events$.subscribe((e) => {
+        if (e.type === 'run-failed' && e.taskId) s.removeTask(e.taskId);
+      });
+      s.addTask({
+        name: 'fails',
+        triggers: [eventTrigger(hot('a'))],
+        retry: { maxRetries: 3, delay: 0 },
+        run: () => {
+          starts.push(ts.now());
+          throw new Error('no');
+        },
+      });
+      s.start();
+      atFrame(ts, 100, () => void s.stop());
+    });
+    expect(starts).toEqual([0]);
+  });
+
+  it('a run that calls stop(): its own attempt finishes, stop resolves, and nothing else starts', async () => {
+    const ts = newTestScheduler();
+    const starts: Array<[string, number]> = [];
+    let stopped: Promise<void> | undefined;
+    let statuses: string[] = [];
+    ts.run(({ hot }) => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      const stopper = s.addTask({
+        name: 'stopper',
+        triggers: [eventTrigger(hot('a'))],
+        run: () => {
+          starts.push(['stopper', ts.now()]);
+          stopped = s.stop();
+          return work(ts, 10);
+        },
+      });
+      s.addTask({ name: 'waiting', triggers: [eventTrigger(hot('a'))], run: () => void starts.push(['waiting', ts.now()]) });
+      s.start();
+      atFrame(ts, 100, () => (statuses = stopper.history.map((h) => h.status)));
+    });
+    expect(starts).toEqual([['stopper', 0]]);
+    expect(statuses).toEqual(['succeeded']);
+    expect(await promiseState(stopped!)).toBe('resolved');
+  });
+});
+
 describe('Subject-driven event trigger (sanity)', () => {
   it('a Subject fed from scheduled actions drives runs at those frames', () => {
     const ts = newTestScheduler();
