@@ -7,15 +7,28 @@
  *   rotate-logs      cron '*\/10 * * * * *' (every ten seconds)                 priority 20
  *   maintenance      every 3 s, flaky, retried with exponential backoff       priority 50
  *
- * Every run is logged on one line; a status line is printed every 5 s. Ctrl-C (SIGINT) or SIGTERM
- * stops gracefully: triggers are disarmed, running attempts get up to 5 s to finish, then the
- * process exits 0. The library installs no signal handlers — this is the daemon's job.
+ * On a terminal a live status table (state, priority, next fire, runs, failures, p95 duration,
+ * CPU per task; event-loop delay and throttling) is redrawn in place with the latest events under
+ * it; otherwise every run is logged on one line and the table is printed every 5 s. Background
+ * work (priority above 5) is held back while the event loop is overloaded. Ctrl-C (SIGINT) or
+ * SIGTERM stops gracefully: triggers are disarmed, running attempts get up to 5 s to finish,
+ * `timeline.svg` (a Gantt chart of every attempt) is written, then the process exits 0. The
+ * library installs no signal handlers — this is the daemon's job.
  *
  *   npm start                                    # until Ctrl-C
  *   npm start -- --duration 10000                # stops by itself after 10 s (or DEMO_DURATION_MS=10000)
  */
+import { writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Scheduler, eventTrigger, periodicTrigger, type SchedulerEvent } from '../src/index';
+import {
+  Scheduler,
+  eventTrigger,
+  periodicTrigger,
+  renderStatusTable,
+  renderTimeline,
+  type Execution,
+  type SchedulerEvent,
+} from '../src/index';
 import { Mailbox } from './lib/mailbox';
 
 interface Message {
@@ -23,7 +36,12 @@ interface Message {
   readonly body: string;
 }
 
-const scheduler = new Scheduler({ maxRunningTasks: 2 });
+const scheduler = new Scheduler({
+  maxRunningTasks: 2,
+  monitor: { cpu: true }, // per-task CPU time in the status table
+  resourceLimits: { eventLoopDelayMs: 100 }, // hold background work back while the loop is overloaded
+  essentialPriority: 5, // heartbeat and the mailbox always run
+});
 const mailbox = new Mailbox<Message>();
 
 scheduler.addTask({
@@ -68,8 +86,9 @@ scheduler.addTask({
 
 // ── Console log: one line per run-started / run-succeeded / run-failed / retry-scheduled / skipped / dropped ──
 
-const counts = new Map<string, { runs: number; failures: number }>();
-for (const task of scheduler.tasks()) counts.set(task.id, { runs: 0, failures: 0 });
+const live = process.stdout.isTTY === true && process.env.CI === undefined;
+const recent: string[] = []; // the latest event lines, shown under the live table
+const attempts: Execution[] = []; // every attempt, for timeline.svg
 
 function clock(ms: number): string {
   const d = new Date(ms);
@@ -78,22 +97,25 @@ function clock(ms: number): string {
 }
 
 function logEvent(e: SchedulerEvent): void {
-  const c = e.taskId === undefined ? undefined : counts.get(e.taskId);
   let detail: string;
   switch (e.type) {
     case 'run-started':
-      if (c && e.attempt === 1) c.runs++;
       detail = `attempt ${e.attempt}${e.event === undefined ? '' : `  message #${(e.event as Message).id}`}`;
       break;
     case 'run-succeeded':
+      attempts.push(e.execution!);
       detail = `attempt ${e.attempt}  ${e.execution!.endedAt - e.execution!.startedAt} ms`;
       break;
     case 'run-failed':
-      if (c) c.failures++;
+      attempts.push(e.execution!);
       detail = `attempt ${e.attempt}  ${e.execution!.endedAt - e.execution!.startedAt} ms  ${e.status}: ${(e.error as Error).message}`;
       break;
     case 'retry-scheduled':
       detail = `attempt ${e.attempt} in ${e.delay} ms`;
+      break;
+    case 'throttled':
+    case 'unthrottled':
+      detail = e.reason ?? '';
       break;
     case 'skipped':
     case 'dropped':
@@ -102,15 +124,23 @@ function logEvent(e: SchedulerEvent): void {
     default:
       return;
   }
-  console.log(`${clock(e.at)}  ${(e.taskId ?? '').padEnd(15)}  ${e.type.padEnd(15)}  ${detail}`);
+  const line = `${clock(e.at)}  ${(e.taskId ?? '').padEnd(15)}  ${e.type.padEnd(15)}  ${detail}`;
+  if (!live) return console.log(line);
+  recent.push(line);
+  if (recent.length > 10) recent.shift();
 }
 
 scheduler.events$.subscribe(logEvent);
 
-/** One status line. Kept in one function so a richer view (a live table) can replace it. */
+/** The status table: redrawn in place on a terminal, printed as a block otherwise. */
 function printStatus(): void {
-  const perTask = [...counts].map(([id, c]) => `${id} ${c.runs} runs/${c.failures} failed`).join(', ');
-  console.log(`${clock(Date.now())}  status: running ${scheduler.runningCount}, waiting ${scheduler.pendingCount}, mailbox ${mailbox.size} | ${perTask}`);
+  const table = renderStatusTable(scheduler.stats(), { now: Date.now(), color: live });
+  if (!live) {
+    console.log(`${clock(Date.now())}  status (mailbox ${mailbox.size} waiting):\n${table}`);
+    return;
+  }
+  // Home the cursor and clear the screen, then draw the table and the latest events under it.
+  process.stdout.write(`\x1b[H\x1b[2J${table}\n\nmailbox: ${mailbox.size} waiting   (Ctrl-C to stop)\n\n${recent.join('\n')}\n`);
 }
 
 // ── A simulated message source: a message every 300–1 200 ms ──
@@ -125,7 +155,7 @@ function produce(): void {
 
 // ── Start, and stop gracefully on a signal or after --duration ──
 
-const statusTimer = setInterval(printStatus, 5_000);
+const statusTimer = setInterval(printStatus, live ? 500 : 5_000);
 let durationTimer: NodeJS.Timeout | undefined;
 let stopping = false;
 
@@ -141,6 +171,9 @@ async function shutdown(reason: string): Promise<void> {
   await scheduler.stop({ timeout: 5_000 });
   mailbox.close();
   printStatus();
+  const names = Object.fromEntries(scheduler.tasks().map((t) => [t.id, t.name]));
+  writeFileSync('timeline.svg', renderTimeline(attempts, { names, title: 'rx-background-tasks demo daemon' }));
+  console.log(`${clock(Date.now())}  wrote timeline.svg (${attempts.length} attempts)`);
   console.log(`${clock(Date.now())}  stopped`);
   // Nothing of the scheduler's is left on the event loop now, so the process exits by itself.
   setTimeout(() => {

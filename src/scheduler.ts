@@ -915,10 +915,9 @@ export class Scheduler implements TaskOwner {
     this.recheck?.cancel();
     this.recheck = null;
     this.cpu?.disable();
+    // Our own sampler stops measuring event-loop delay (it is restarted on the next read); the
+    // last sample stays, so stats() after stop() reports the last window, not a meaningless one.
     if (this.ownSampler && this.sampler instanceof NodeResourceSampler) this.sampler.stop();
-    this.sampler = this.ownSampler ? null : this.sampler;
-    this.lastSample = null;
-    this.lastSampleAt = -Infinity;
     this.exceeded = [];
     this.lifecycle = 'stopped';
     this.paused = false;
@@ -1056,6 +1055,9 @@ export class Scheduler implements TaskOwner {
   private sampleResources(now: number): void {
     this.lastSampleAt = now;
     if (this.sampler === null) this.sampler = new NodeResourceSampler().start();
+    else if (this.sampler instanceof NodeResourceSampler && this.ownSampler && !this.sampler.started && this.lifecycle === 'running') {
+      this.sampler.start();
+    }
     let sample: ResourceSample;
     try {
       sample = this.sampler.sample();

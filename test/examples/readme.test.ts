@@ -54,7 +54,7 @@ describe('README.md', () => {
     const block = /```\w*\n([\s\S]*?)\n```/.exec(section)?.[1];
     expect(block?.split('\n')).toEqual(['npm ci && npm start', 'npm ci && npm test']);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    expect(pkg.scripts.start).toBe('tsx examples/daemon.ts');
+    expect(pkg.scripts.start).toBe('node --import tsx examples/daemon.ts');
     expect(pkg.scripts.test).toMatch(/^vitest run\b/);
   });
 
