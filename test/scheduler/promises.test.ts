@@ -441,6 +441,28 @@ describe('AsyncIterable mailbox back-pressure', () => {
     expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await s.stop();
   });
+  it('while the scheduler is paused, takes one message and no more', async () => {
+    let pulled = 0;
+    const mailbox: AsyncIterable<number> = {
+      [Symbol.asyncIterator]() {
+        let i = 0;
+        // Finite: an endless mailbox with a synchronous run would be an endless microtask chain.
+        return { next: async () => (pulled++, i < 5 ? { value: i++, done: false } : { value: undefined, done: true }) };
+      },
+    };
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const got: unknown[] = [];
+    s.addTask({ name: 'mailbox', triggers: [eventTrigger(mailbox)], run: (_a, ctx) => void got.push(ctx.event) });
+    s.start();
+    s.pause();
+    await advance(5_000);
+    expect(got).toEqual([]);
+    expect(pulled).toBe(1);
+    s.resume();
+    await advance(100);
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+    await s.stop();
+  });
 });
 
 describe('dispatch on the real clock', () => {

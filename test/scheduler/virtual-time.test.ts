@@ -1616,6 +1616,40 @@ describe('re-entrant calls from inside run and from events$ subscribers', () => 
   });
 });
 
+describe('registry while running', () => {
+  it('addTask on a running scheduler arms the new task at once (first tick one interval later)', () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      s.start();
+      atFrame(ts, 50, () => {
+        s.addTask({ name: 'late', triggers: [periodicTrigger({ interval: 100 })], run: () => void starts.push(ts.now()) });
+      });
+      atFrame(ts, 300, () => void s.stop());
+    });
+    expect(starts).toEqual([150, 250]);
+  });
+
+  it('an id can be reused after removeTask', () => {
+    const ts = newTestScheduler();
+    const runs: string[] = [];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      s.addTask({ id: 'job', name: 'v1', triggers: [periodicTrigger({ interval: 100 })], run: () => void runs.push(`v1@${ts.now()}`) });
+      s.start();
+      atFrame(ts, 150, () => {
+        expect(s.removeTask('job')).toBe(true);
+        s.addTask({ id: 'job', name: 'v2', triggers: [periodicTrigger({ interval: 100 })], run: () => void runs.push(`v2@${ts.now()}`) });
+      });
+      atFrame(ts, 300, () => void s.stop());
+    });
+    expect(runs).toEqual(['v1@100', 'v2@250']);
+  });
+});
+
 describe('Subject-driven event trigger (sanity)', () => {
   it('a Subject fed from scheduled actions drives runs at those frames', () => {
     const ts = newTestScheduler();
