@@ -495,8 +495,9 @@ describe('retry', () => {
 });
 
 describe('timeout', () => {
-  it('aborts ctx.signal at the exact frame, records timed-out, then retries', () => {
+  it('aborts ctx.signal at the exact frame, records timed-out, then retries with a fresh signal', () => {
     const ts = newTestScheduler();
+    const freshSignal: boolean[] = [];
     const starts: Array<[number, number]> = [];
     const aborts: Array<[number, number]> = [];
     let history: Array<[number, string, number, number]> = [];
@@ -511,6 +512,7 @@ describe('timeout', () => {
         timeout: 50,
         retry: { maxRetries: 1, delay: 10 },
         run: (_a, ctx) => {
+          freshSignal.push(!ctx.signal.aborted);
           starts.push([ctx.attempt, ts.now()]);
           ctx.signal.addEventListener('abort', () => aborts.push([ctx.attempt, ts.now()]));
           return NEVER;
@@ -530,6 +532,7 @@ describe('timeout', () => {
       [1, 50],
       [2, 110],
     ]);
+    expect(freshSignal).toEqual([true, true]);
     expect(history).toEqual([
       [1, 'timed-out', 0, 50],
       [2, 'timed-out', 60, 110],
@@ -764,16 +767,20 @@ describe('pauseTask / resumeTask', () => {
 describe('runNow', () => {
   it('before start, waits for start()', () => {
     const ts = newTestScheduler();
-    const runs: Array<[number, unknown]> = [];
+    const runs: Array<[number, unknown, number]> = [];
     ts.run(() => {
       guard(ts, 10_000);
       const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
-      const { id } = s.addTask({ name: 'manual', triggers: [periodicTrigger({ interval: 1_000 })], run: (_a, ctx) => void runs.push([ts.now(), ctx.event]) });
-      s.runNow(id, 'x');
+      const { id } = s.addTask({
+        name: 'manual',
+        triggers: [periodicTrigger({ interval: 1_000 })],
+        run: (_a, ctx) => void runs.push([ts.now(), ctx.event, ctx.firedAt]),
+      });
+      atFrame(ts, 5, () => s.runNow(id, 'x'));
       atFrame(ts, 30, () => s.start());
       atFrame(ts, 100, () => void s.stop());
     });
-    expect(runs).toEqual([[30, 'x']]);
+    expect(runs).toEqual([[30, 'x', 5]]); // firedAt is when runNow was called
   });
 
   it('while paused, waits for resume()', () => {
@@ -983,6 +990,40 @@ describe('stop, start and resume', () => {
     expect(statuses).toEqual({ failing: ['failed'], long1: ['succeeded'], long2: ['succeeded'], waiting: [] });
     expect(eventsOf(events, 'run-succeeded').map((e) => e.at)).toEqual([100, 100]);
     expect(countsAfter).toEqual([0, 0]);
+    expect(await promiseState(stopped!)).toBe('resolved');
+  });
+
+  it('stop without timeout while an attempt has its own timeout: timed-out at its deadline, the retry dropped, stop resolves', async () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    let events: SchedulerEvent[] = [];
+    let stopped: Promise<void> | undefined;
+    let history: Array<[string, number]> = [];
+    let id = '';
+    ts.run(({ hot }) => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ maxRunningTasks: 1, scheduler: ts });
+      events = recordEvents(s);
+      const task = s.addTask({
+        name: 'slow',
+        timeout: 50,
+        retry: { maxRetries: 2, delay: 0 },
+        triggers: [eventTrigger(hot('a'))],
+        run: () => {
+          starts.push(ts.now());
+          return NEVER;
+        },
+      });
+      id = task.id;
+      s.start();
+      atFrame(ts, 10, () => {
+        stopped = s.stop();
+      });
+      atFrame(ts, 500, () => (history = task.history.map((h) => [h.status, h.endedAt])));
+    });
+    expect(starts).toEqual([0]);
+    expect(history).toEqual([['timed-out', 50]]);
+    expect(eventsOf(events, 'retry-scheduled', id)).toEqual([]);
     expect(await promiseState(stopped!)).toBe('resolved');
   });
 
