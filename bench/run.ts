@@ -72,7 +72,7 @@ async function runLane(cases: Case[], reps: number, launcher: Launcher, smoke: b
       });
       const elapsed = ((performance.now() - t0) / 1000).toFixed(0).padStart(4);
       if (child.ok && child.result) {
-        r.reps.push(child.result);
+        r.reps.push({ ...child.result, childWallMs: child.wallMs });
         process.stdout.write(`[${elapsed} s] ${c.id} rep ${rep + 1}/${reps}  (${(child.wallMs / 1000).toFixed(1)} s)\n`);
       } else {
         r.errors.push(child.error ?? 'unknown error');
@@ -113,7 +113,7 @@ function buildTables(results: Map<string, CaseResult>, reps: number): Table[] {
       if (r.errors.length) cells[0] += ` (${r.errors.length} failed)`;
       return cells;
     });
-    tables.push({ title: g.title, note: g.note, header, rows: body });
+    tables.push({ title: g.title(rows[0].case.params), note: g.note, header, rows: body });
   }
   return tables;
 }

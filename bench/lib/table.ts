@@ -7,7 +7,7 @@ export function fmt(x: number | undefined): string {
   const a = Math.abs(x);
   if (a >= 1e7) return `${(x / 1e6).toFixed(a >= 1e8 ? 0 : 1)}M`;
   if (a >= 1e4) return `${(x / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`;
-  if (a >= 100) return x.toFixed(0);
+  if (a >= 100 || Number.isInteger(x)) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
   if (a >= 1) return x.toFixed(2);
   if (a === 0) return '0';

@@ -166,13 +166,14 @@ async function flood(factory: Factory, n: number, chunk: number, drainCapMs: num
     peakHeapGrowthMB: (peak - heap0) / 2 ** 20,
     floodStallMs: floodStall,
     waiting,
-    bytesPerWaiting: waiting > 0 ? (heapFlooded - heap0) / waiting : NaN,
+    // Per-event figures only where there is a backlog to divide by ('queue'-like), not 0 or 1.
+    bytesPerWaiting: waiting >= 1000 ? (heapFlooded - heap0) / waiting : NaN,
     retainedAfterFloodMB: (heapFlooded - heap0) / 2 ** 20,
     drained,
     expected: h.expected,
     drainComplete: work.capped ? 0 : 1,
     drainMs,
-    drainPerSec: drained > 0 ? (drained / drainMs) * 1000 : NaN,
+    drainPerSec: drained >= 1000 ? (drained / drainMs) * 1000 : NaN,
     drainStallMs: drainStall,
   };
 }
