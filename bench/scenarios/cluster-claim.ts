@@ -9,7 +9,8 @@
 // its own key and every claim succeeds (the scenario fails if one does not).
 // Redis: REDIS_URL (or params.redisUrl) if set, else a throw-away redis-server started like the
 // tests' (test/support/redis.ts: free loopback port, no persistence) and stopped at the end.
-//   impl: both | local | cluster
+//   impl: both (one line: claimUsP50, setUsP50, local…/cluster… StartUsP50, StartUsP99, RunsPerSec,
+//         BurstRunsPerSec) | local | cluster (startUsP50, startUsP99, runsPerSec, burstRunsPerSec, setUsP50)
 import { Subject } from 'rxjs';
 import { Scheduler, type Fire, type Trigger } from '../../src/index';
 import { createRedisCoordinator, type RedisCoordinator } from '../../src/redis';
@@ -161,12 +162,15 @@ main(async () => {
       burstRunsPerSec: Math.round(m.burstRunsPerSec),
     });
     if (local && cluster) {
+      // Flat numeric fields: the runner summarises each top-level number over repetitions.
+      const prefixed = (prefix: string, m: Measured) =>
+        Object.fromEntries(Object.entries(fmt(m)).map(([k, v]) => [`${prefix}${k[0].toUpperCase()}${k.slice(1)}`, v]));
       return {
         impl: 'both',
         ...common,
         claimUsP50: round(cluster.startUsP50 - local.startUsP50),
-        local: fmt(local),
-        cluster: fmt(cluster),
+        ...prefixed('local', local),
+        ...prefixed('cluster', cluster),
       };
     }
     return { impl: params.impl, ...common, ...fmt((local ?? cluster) as Measured) };
