@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     cases = cases.filter((c) => c.scenario === only || c.group === only || c.id === only);
     if (cases.length === 0) throw new Error(`--only ${only}: no such scenario, table or case`);
   }
-  const launcher = await prepareLauncher(opts.tsx);
+  const launcher = await prepareLauncher([...new Set(cases.map((c) => c.scenario))], opts.tsx);
   const parallel = !opts.serial;
   console.log(
     `rx-background-tasks bench — ${opts.smoke ? 'SMOKE' : 'full'}, ${opts.reps} repetition(s), ${cases.length} cases, ` +
@@ -149,7 +149,8 @@ async function main(): Promise<void> {
   for (const r of results.values()) summarizeCase(r);
 
   const tables = buildTables(results, opts.reps);
-  const targets = evaluateTargets(results);
+  // With --only, the targets of the scenarios not run are left out rather than listed as not measured.
+  const targets = evaluateTargets(results).filter((t) => !opts.only || t.value !== 'not measured');
   const wallSeconds = (performance.now() - t0) / 1000;
 
   console.log('');

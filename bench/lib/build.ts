@@ -2,7 +2,6 @@
 // file with esbuild, packages left external, so a child starts in ~0.3 s instead of ~1 s
 // through tsx — with ~100 children that is over a minute of the suite's budget. The output goes
 // under node_modules/.cache (ignored by git) so the external packages resolve as usual.
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR } from './spawn';
 
@@ -15,20 +14,13 @@ export interface Launcher {
 
 const scenarioDir = path.join(BENCH_DIR, 'scenarios');
 
-export function scenarioNames(): string[] {
-  return readdirSync(scenarioDir)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
-
 export const tsxLauncher: Launcher = {
   describe: 'node --expose-gc --import tsx bench/scenarios/<name>.ts',
   args: (scenario) => ['--import', 'tsx', path.join(scenarioDir, `${scenario}.ts`)],
 };
 
-/** Bundles the scenarios; falls back to tsx when esbuild is not available. */
-export async function prepareLauncher(useTsx: boolean): Promise<Launcher> {
+/** Bundles the given scenarios; falls back to tsx when esbuild is not available. */
+export async function prepareLauncher(scenarios: string[], useTsx: boolean): Promise<Launcher> {
   if (useTsx) return tsxLauncher;
   let esbuild: typeof import('esbuild');
   try {
@@ -38,7 +30,7 @@ export async function prepareLauncher(useTsx: boolean): Promise<Launcher> {
   }
   const outdir = path.resolve(BENCH_DIR, '..', 'node_modules', '.cache', 'rx-bench');
   await esbuild.build({
-    entryPoints: scenarioNames().map((s) => path.join(scenarioDir, `${s}.ts`)),
+    entryPoints: scenarios.map((s) => path.join(scenarioDir, `${s}.ts`)),
     outdir,
     bundle: true,
     platform: 'node',

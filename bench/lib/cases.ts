@@ -13,8 +13,8 @@ export interface Case {
   label: string;
   params: Params;
   /**
-   * 'timing': the timer-accuracy scenarios (waiting on timers, mostly idle); 'cpu': the rest.
-   * The two lanes run side by side; priority latency sits in 'cpu' to balance the lanes' length.
+   * 'timing': scenarios that mostly wait on timers (accuracy, priority latency); 'cpu': the
+   * CPU-bound rest. The two lanes run side by side, one child each, and take about as long.
    */
   lane: 'timing' | 'cpu';
   nodeFlags?: string[];
@@ -168,7 +168,7 @@ export function buildCases(smoke: boolean): Case[] {
 
   // 2. Priority latency
   for (const impl of ['ours', 'p-queue', 'limit']) {
-    cases.push(make('priority-latency', 'priority-latency', 'cpu', impl, { impl, durationMs: S ? 300 : 2000, warmupMs: S ? 50 : 300 }));
+    cases.push(make('priority-latency', 'priority-latency', 'timing', impl, { impl, durationMs: S ? 300 : 2000, warmupMs: S ? 50 : 300 }));
   }
 
   // 3. Timer accuracy

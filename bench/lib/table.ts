@@ -18,7 +18,8 @@ export function fmtRatio(x: number): string {
   if (Number.isNaN(x)) return '–';
   if (x >= 100) return `${x.toFixed(0)}×`;
   if (x >= 10) return `${x.toFixed(1)}×`;
-  return `${x.toFixed(2)}×`;
+  if (x >= 0.1 || x === 0) return `${x.toFixed(2)}×`;
+  return `${x.toPrecision(2)}×`;
 }
 
 export interface Table {
