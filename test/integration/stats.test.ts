@@ -8,6 +8,7 @@ import {
   TaskAbortedError,
   TaskTimeoutError,
   eventTrigger,
+  oneTimeTrigger,
   periodicTrigger,
   type DistributionSnapshot,
   type SchedulerEvent,
@@ -176,6 +177,78 @@ describe('per-task counts', () => {
     expect(before.firesPerSecond).toBe(0);
     expect(taskOf(after, 'a').nextFireAt).toBe(300); // armed at 50, every 250 ms
     expect(taskOf(after, 'b').nextFireAt).toBeUndefined(); // an event trigger has no schedule
+  });
+});
+
+describe('nextFireAt', () => {
+  it('is the next fire of a cron trigger', () => {
+    const ts = newTestScheduler();
+    const seen: Array<number | undefined> = [];
+    ts.run(() => {
+      guard(ts, 100_000);
+      const s = new Scheduler({ scheduler: ts, resourceSampler: new FakeSampler(() => ts.now()) });
+      s.addTask({ id: 'c', name: 'cron', triggers: [periodicTrigger({ cron: '*/10 * * * * *', tz: 'UTC' })], run: () => undefined });
+      s.start();
+      for (const f of [1, 9_999, 10_500, 25_000]) atFrame(ts, f, () => seen.push(s.stats().tasks[0].nextFireAt));
+      atFrame(ts, 25_001, () => void s.stop());
+    });
+    expect(seen).toEqual([10_000, 10_000, 20_000, 30_000]);
+  });
+
+  it('is the earliest upcoming fire over all of a task\'s time triggers (a one-time trigger that has fired no longer counts)', () => {
+    const ts = newTestScheduler();
+    const seen: Array<[number, number | undefined]> = [];
+    const starts: number[] = [];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const s = new Scheduler({ scheduler: ts, resourceSampler: new FakeSampler(() => ts.now()) });
+      s.addTask({
+        id: 't',
+        name: 'warm-up, then every 100 ms',
+        triggers: [oneTimeTrigger({ after: 50 }), periodicTrigger({ interval: 100 })],
+        run: () => void starts.push(ts.now()),
+      });
+      s.start();
+      for (const f of [10, 60, 150]) atFrame(ts, f, () => seen.push([f, s.stats().tasks[0].nextFireAt]));
+      atFrame(ts, 160, () => void s.stop());
+    });
+    expect(starts).toEqual([50, 100]);
+    expect(seen).toEqual([
+      [10, 50],
+      [60, 100], // the one-time fire at 50 is past: the next fire is the periodic one
+      [150, 200],
+    ]);
+  });
+});
+
+describe('a failing resource sampler', () => {
+  it('stats() still returns every task, and scheduling goes on', () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    let snapshot: SchedulerStatsSnapshot | undefined;
+    let thrown: unknown;
+    ts.run(() => {
+      guard(ts, 10_000);
+      const sampler = {
+        sample: (): never => {
+          throw new Error('cannot read /proc');
+        },
+      };
+      const s = new Scheduler({ scheduler: ts, resourceSampler: sampler, resourceLimits: { eventLoopDelayMs: 100 } });
+      s.addTask({ id: 'bg', name: 'bg', priority: 1, triggers: [periodicTrigger({ interval: 100 })], run: () => void starts.push(ts.now()) });
+      s.start();
+      atFrame(ts, 250, () => {
+        try {
+          snapshot = s.stats();
+        } catch (error) {
+          thrown = error;
+        }
+      });
+      atFrame(ts, 260, () => void s.stop());
+    });
+    expect(starts).toEqual([100, 200]);
+    expect(thrown).toBeUndefined();
+    expect(snapshot?.tasks.map((t) => [t.id, t.runs])).toEqual([['bg', 2]]);
   });
 });
 
