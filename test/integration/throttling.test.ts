@@ -290,6 +290,37 @@ describe('resource-aware admission', () => {
     expect(starts).toEqual([['kept', 200]]);
   });
 
+  it('after stop() while throttled and start() again, background runs still wait while the limit is exceeded; the events alternate', () => {
+    const ts = newTestScheduler();
+    const starts: number[] = [];
+    let events!: SchedulerEvent[];
+    ts.run(() => {
+      guard(ts, 10_000);
+      const sampler = new FakeSampler(() => ts.now());
+      sampler.set({ eventLoopDelayMs: 500 }); // over the limit until 350
+      const s = new Scheduler({ scheduler: ts, resourceLimits: { eventLoopDelayMs: 100 }, resourceSampler: sampler });
+      events = recordEvents(s);
+      s.addTask({ id: 'bg', name: 'bg', priority: 1, triggers: manual(), run: () => void starts.push(ts.now()) });
+      s.start();
+      atFrame(ts, 100, () => s.runNow('bg')); // held: the limit is exceeded
+      atFrame(ts, 150, () => void s.stop()); // drops it
+      atFrame(ts, 160, () => {
+        s.start();
+        s.runNow('bg'); // the limit is still exceeded (the last reading, at 100, said so, and so would a new one)
+      });
+      atFrame(ts, 350, () => sampler.set({ eventLoopDelayMs: 10 }));
+      atFrame(ts, 600, () => void s.stop());
+    });
+    expect(starts.filter((t) => t < 350)).toEqual([]); // nothing ran while the limit was exceeded
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toBeGreaterThan(350);
+    expect(starts[0]).toBeLessThanOrEqual(450); // within one re-check of clearing
+    // 'throttled' and 'unthrottled' alternate (a listener's view of the state stays right).
+    const sequence = events.filter((e) => e.type === 'throttled' || e.type === 'unthrottled').map((e) => e.type);
+    expect(sequence.length).toBeGreaterThanOrEqual(2);
+    sequence.forEach((type, i) => expect(type, `event #${i} of ${sequence.join(', ')}`).toBe(i % 2 === 0 ? 'throttled' : 'unthrottled'));
+  });
+
   it('holds a retry of a non-essential task like a first attempt', () => {
     const ts = newTestScheduler();
     const attempts: Array<[number, number]> = [];
