@@ -423,7 +423,7 @@ export class Scheduler implements TaskOwner {
     if (isBuiltInTrigger(trigger)) return trigger.attach(task.scope === 'cluster' ? this.clusterEnv : this.env, sink);
     try {
       const sub = trigger.fires({ scheduler: this.clock.scheduler }).subscribe({
-        next: (fire) => sink.onTriggerFire(fire),
+        next: (fire) => sink.onTriggerFire(fire.at, fire.event, fire.ack),
         error: (error) => sink.onTriggerError(error),
         complete: () => sink.onTriggerComplete(),
       });
@@ -444,14 +444,14 @@ export class Scheduler implements TaskOwner {
   }
 
   /** @internal A trigger of `task` fired. */
-  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, fire: Fire<unknown>): void {
+  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, at: number, event: unknown, ack: (() => void) | undefined): void {
     if (task.removed || this.lifecycle !== 'running') {
-      fire.ack?.();
+      ack?.();
       return;
     }
     if (trigger.once) (task.onceFired ??= new Set()).add(index);
-    this.fireRate.mark(fire.at);
-    const run = new Run(task, fire.at, fire.event, fire.ack, ++this.seq, trigger.kind);
+    this.fireRate.mark(at);
+    const run = new Run(task, at, event, ack, ++this.seq, trigger.kind);
     if (task.scope === 'cluster' && trigger.timeBased !== false) this.claimThenAdmit(run);
     else this.admit(task, run);
   }
@@ -464,6 +464,13 @@ export class Scheduler implements TaskOwner {
    */
   private claimThenAdmit(run: Run): void {
     const task = run.task;
+    // Refuse locally, without claiming, what this replica would not run now: the occurrence stays
+    // free for a replica that can (a paused, throttled or — under 'skip' — busy one cannot).
+    const refusal = this.localRefusal(task);
+    if (refusal !== null) {
+      this.reject(run, 'skipped', refusal);
+      return;
+    }
     const coordinator = this.coordinator as Coordinator;
     let key: string;
     try {
@@ -474,7 +481,8 @@ export class Scheduler implements TaskOwner {
     }
     claimOccurrence(coordinator, key, this.leaseMs).subscribe((result) => {
       if (task.removed || this.lifecycle !== 'running') {
-        run.ack?.();
+        // The claim was decided after stop() or removal began: reported like any dropped fire.
+        this.reject(run, 'dropped', task.removed ? 'task-removed' : 'stopped');
         return;
       }
       if (result.owned) this.admit(task, run);
@@ -491,6 +499,13 @@ export class Scheduler implements TaskOwner {
   /** @internal A trigger's source completed. */
   onTriggerComplete(task: TaskRecord, trigger: Trigger<unknown>): void {
     if (this.watching && !trigger.once) this.emit('trigger-completed', { taskId: task.id });
+  }
+
+  private localRefusal(task: TaskRecord): string | null {
+    if (this.paused || task.paused) return 'paused';
+    if (task.overlap === 'skip' && (task.activeRuns > 0 || task.waitingFires > 0)) return 'task-busy';
+    if (this.mustHold(task)) return 'throttled';
+    return null;
   }
 
   // ── Admission (overlap policies) ────────────────────────────────────────────────────────────
@@ -556,7 +571,7 @@ export class Scheduler implements TaskOwner {
     into.ack = run.ack;
     into.task.stats().coalesced++;
     if (this.otel !== null) this.otel.onCoalesced(otelTask(into.task));
-    if (this.watching) this.emit('coalesced', { taskId: into.task.id, event: run.event, reason: 'buffer-one' });
+    if (this.watching) this.emit('coalesced', { taskId: into.task.id, event: run.event, reason: 'buffer-one', firedAt: run.at });
     previousAck?.();
   }
 
@@ -569,7 +584,7 @@ export class Scheduler implements TaskOwner {
       if (type === 'skipped') this.otel.onSkipped(otelTask(task));
       else this.otel.onDropped(otelTask(task));
     }
-    if (this.watching) this.emit(type, { taskId: task.id, reason, event: run.event });
+    if (this.watching) this.emit(type, { taskId: task.id, reason, event: run.event, firedAt: run.at });
     run.ack?.();
     this.maybeRetire(task);
   }
@@ -918,7 +933,9 @@ export class Scheduler implements TaskOwner {
     // Our own sampler stops measuring event-loop delay (it is restarted on the next read); the
     // last sample stays, so stats() after stop() reports the last window, not a meaningless one.
     if (this.ownSampler && this.sampler instanceof NodeResourceSampler) this.sampler.stop();
-    this.exceeded = [];
+    // The throttled state stays as it was (so 'throttled'/'unthrottled' keep alternating), but
+    // the next admission check re-reads usage instead of trusting a reading from before stop().
+    this.lastSampleAt = -Infinity;
     this.lifecycle = 'stopped';
     this.paused = false;
     if (report && this.watching) this.emit('stopped', {});
@@ -1042,7 +1059,7 @@ export class Scheduler implements TaskOwner {
 
   private currentSample(now: number): ResourceSample {
     if (this.lastSample === null || now - this.lastSampleAt >= this.resourceCheckInterval) this.sampleResources(now);
-    return this.lastSample as ResourceSample;
+    return this.lastSample ?? NO_SAMPLE;
   }
 
   /** Whether a resource limit is exceeded, re-reading usage at most every `resourceCheckInterval`. */
@@ -1098,6 +1115,9 @@ export class Scheduler implements TaskOwner {
   }
 }
 
+/** What stats() reports while the sampler has never produced a reading. */
+const NO_SAMPLE: ResourceSample = Object.freeze({ eventLoopDelayMs: 0, eventLoopUtilization: 0, heapUsedBytes: 0, rssBytes: 0 });
+
 const LOG_LEVELS: Record<SchedulerEventType, 'debug' | 'info' | 'warn' | 'error'> = {
   'run-started': 'debug',
   'run-succeeded': 'debug',
@@ -1144,8 +1164,8 @@ class TriggerSink implements FireSink<unknown> {
     private readonly index: number,
   ) {}
 
-  onTriggerFire(fire: Fire<unknown>): void {
-    this.scheduler.onFire(this.task, this.trigger, this.index, fire);
+  onTriggerFire(at: number, event: unknown, ack: (() => void) | undefined): void {
+    this.scheduler.onFire(this.task, this.trigger, this.index, at, event, ack);
   }
 
   onTriggerError(error: unknown): void {

@@ -95,6 +95,9 @@ export function normalizeTask(options: TaskOptions<any, any, any>): NormalizedTa
   if (scope !== 'local' && scope !== 'cluster') {
     throw new InvalidOptionError('INVALID_OPTION', where, 'scope', "must be 'local' or 'cluster'", scope);
   }
+  if (scope === 'cluster' && triggers.some((t: Trigger) => t.kind === 'one-time' && (t as { after?: number }).after !== undefined)) {
+    throw new InvalidOptionError('INVALID_OPTION', where, 'scope', "'cluster' cannot use oneTimeTrigger({ after }): each replica would compute its own time; use { at }", scope);
+  }
   if (scope === 'cluster' && triggers.every((t: Trigger) => t.timeBased === false)) {
     throw new InvalidOptionError('INVALID_OPTION', where, 'scope', "'cluster' needs a time trigger (event triggers stay local)", scope);
   }
@@ -155,7 +158,7 @@ export class ExecutionRecord implements Execution {
 /** What a task record reports its triggers' fires to (the scheduler). @internal */
 export interface TaskOwner {
   readonly historyLimit: number;
-  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, fire: Fire<unknown>): void;
+  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, at: number, event: unknown, ack: (() => void) | undefined): void;
   onTriggerError(task: TaskRecord, error: unknown): void;
   onTriggerComplete(task: TaskRecord, trigger: Trigger<unknown>): void;
 }
@@ -220,8 +223,8 @@ export class TaskRecord implements Task, FireSink<unknown> {
   }
 
   /** @internal fire of the task's only trigger */
-  onTriggerFire(fire: Fire<unknown>): void {
-    this.owner.onFire(this, this.triggers[0], 0, fire);
+  onTriggerFire(at: number, event: unknown, ack: (() => void) | undefined): void {
+    this.owner.onFire(this, this.triggers[0], 0, at, event, ack);
   }
 
   /** @internal */

@@ -166,6 +166,8 @@ export interface SchedulerEvent {
   readonly reason?: string;
   /** The event payload of the fire concerned, when it has one. */
   readonly event?: unknown;
+  /** For fire events ('skipped', 'dropped', 'coalesced'): when the fire happened (a time trigger's scheduled time). */
+  readonly firedAt?: number;
   /** The execution record, for run-succeeded / run-failed. */
   readonly execution?: Execution;
 }

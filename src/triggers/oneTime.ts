@@ -46,15 +46,17 @@ export class OneTimeTrigger extends BuiltInTrigger<never> {
     const clock = env.clock;
     const due = this.at ?? clock.now() + (this.after as number);
     if (due <= clock.now()) {
-      sink.onTriggerFire({ at: due });
+      sink.onTriggerFire(due, undefined, undefined);
       sink.onTriggerComplete();
       return detachable(() => undefined);
     }
+    let fired = false;
     const timer = clock.at(due, () => {
-      sink.onTriggerFire({ at: due });
+      fired = true;
+      sink.onTriggerFire(due, undefined, undefined);
       sink.onTriggerComplete();
     });
-    return detachable(() => timer.cancel(), () => due);
+    return detachable(() => timer.cancel(), () => (fired ? undefined : due));
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { InMemoryCoordinator } from '../../src/cluster/coordinator';
-import { Scheduler, periodicTrigger, eventTrigger, SchedulerError } from '../../src/index';
+import { Scheduler, periodicTrigger, eventTrigger, oneTimeTrigger, SchedulerError } from '../../src/index';
 import { Subject } from 'rxjs';
 
 const newTs = () => new TestScheduler((a, e) => expect(a).toEqual(e));
@@ -54,5 +54,40 @@ describe("scope: 'cluster' (virtual time, in-memory coordinator)", () => {
       expect(reasons).toEqual(['redis-unavailable', 'redis-unavailable', 'redis-unavailable']);
       expect(runs).toBe(3000);
     });
+  });
+
+  it('a paused or busy replica does not claim: an idle replica runs every occurrence', () => {
+    const ts = newTs();
+    ts.run(({ cold, flush }) => {
+      const coordinator = new InMemoryCoordinator({ scheduler: ts });
+      const runs: Array<[string, number]> = [];
+      const skippedAt: Array<[string, string, number]> = [];
+      const make = (name: string, busyMs: number) => {
+        const s = new Scheduler({ scheduler: ts, coordinator, name: 'svc' });
+        s.events$.subscribe((e) => { if (e.type === 'skipped') skippedAt.push([name, e.reason as string, e.firedAt as number]); });
+        s.addTask({ id: 'job', name: 'job', scope: 'cluster', triggers: [periodicTrigger({ interval: 100 })],
+          run: (_a, ctx) => { runs.push([name, ctx.firedAt]); return cold(`${busyMs}ms |`); } });
+        return s;
+      };
+      const paused = make('paused', 1);
+      const busy = make('busy', 150);
+      const idle = make('idle', 10);
+      // 'busy' starts first, so it wins the first claim; while it runs it must not claim the next.
+      busy.start();
+      ts.schedule(() => { paused.start(); paused.pause(); idle.start(); }, 1);
+      ts.schedule(() => { void paused.stop(); void busy.stop(); void idle.stop(); }, 1050);
+      flush();
+      const times = runs.map(([, at]) => at).sort((a, b) => a - b);
+      expect(times).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+      expect(skippedAt.filter(([n]) => n === 'paused').every(([, reason]) => reason === 'paused')).toBe(true);
+      expect(skippedAt.some(([n, reason]) => n === 'busy' && reason === 'task-busy')).toBe(true);
+      expect(skippedAt.every(([, , at]) => at % 100 === 0)).toBe(true);
+    });
+  });
+
+  it("refuses oneTimeTrigger({ after }) on a cluster task (replicas would disagree on its time)", () => {
+    const s = new Scheduler({ coordinator: new InMemoryCoordinator() });
+    expect(() => s.addTask({ name: 'x', scope: 'cluster', triggers: [oneTimeTrigger({ after: 1000 })], run: () => undefined })).toThrow(/after/);
+    expect(() => s.addTask({ name: 'y', scope: 'cluster', triggers: [oneTimeTrigger({ at: new Date(5000) })], run: () => undefined })).not.toThrow();
   });
 });
