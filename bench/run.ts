@@ -3,7 +3,8 @@
 //   npm run bench                     full suite (5 repetitions), writes bench/results/latest.{json,md}
 //   npm run bench:smoke               one repetition, small N; exits non-zero if a scenario crashes
 //   npm run bench -- --only dispatch  one scenario (or table id, e.g. timers-cron), results not saved as latest
-//   options: --reps N, --serial (one child at a time), --tsx (children through tsx, not bundled)
+//   options: --reps N, --serial (one child at a time), --tsx (children through tsx, not bundled),
+//            --render [file.json] (no measuring: rebuild the tables, targets and latest.md from a results file)
 //
 // Every measurement runs in its own child process (fresh heap and JIT; each child warms up
 // in-process on a smaller run of the same code before it measures). Repetitions are interleaved
@@ -13,7 +14,7 @@
 // Two lanes run side by side: the timer scenarios (mostly idle, waiting on timers) and the
 // CPU-bound ones, one child each, so the suite fits in 5 minutes on 2 cores. --serial runs one
 // child at a time (cleaner timer figures on a busy machine, about twice as long).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { prepareLauncher, type Launcher } from './lib/build';
 import type { Params } from './lib/child';
@@ -30,10 +31,11 @@ interface Options {
   reps: number;
   serial: boolean;
   tsx: boolean;
+  render: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { smoke: false, only: undefined, reps: 5, serial: false, tsx: false };
+  const o: Options = { smoke: false, only: undefined, reps: 5, serial: false, tsx: false, render: undefined };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -41,6 +43,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--serial') o.serial = true;
     else if (a === '--tsx') o.tsx = true;
     else if (a === '--only') o.only = argv[++i];
+    else if (a === '--render') o.render = argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : path.join(BENCH_DIR, 'results', 'latest.json');
     else if (a.startsWith('--only=')) o.only = a.slice(7);
     else if (a === '--reps') {
       o.reps = Number(argv[++i]);
@@ -120,6 +123,7 @@ function buildTables(results: Map<string, CaseResult>, reps: number): Table[] {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.render) return render(opts.render);
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const machine = describeMachine();
@@ -180,6 +184,25 @@ async function main(): Promise<void> {
   if (base === 'latest') writeFileSync(path.join(resultsDir, 'latest.md'), markdown(tables, targets, json));
   console.log(`wrote bench/results/${base}.json${base === 'latest' ? ' and bench/results/latest.md' : ''}`);
   if (failed.length) process.exitCode = 1;
+}
+
+/** Rebuilds tables, targets and (for a full run) latest.md from a results file, without measuring. */
+function render(file: string): void {
+  type Saved = { mode: string; only: string | null; repetitions: number; cases: (Omit<Case, 'lane' | 'nodeFlags'> & { reps: Record<string, unknown>[]; errors: string[] })[] } & Parameters<typeof markdown>[2];
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Saved & { tables: Table[]; targets: TargetResult[] };
+  const results = new Map<string, CaseResult>();
+  for (const c of json.cases) {
+    const r: CaseResult = { case: { id: c.id, group: c.group, scenario: c.scenario, label: c.label, params: c.params, lane: 'cpu' }, reps: c.reps, errors: c.errors, summary: {} };
+    summarizeCase(r);
+    results.set(c.id, r);
+  }
+  json.tables = buildTables(results, json.repetitions);
+  json.targets = evaluateTargets(results).filter((t) => !json.only || t.value !== 'not measured');
+  for (const t of json.tables) console.log(renderText(t) + '\n');
+  for (const t of json.targets) console.log(`  ${targetLine(t)}`);
+  writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+  if (json.mode === 'full' && !json.only) writeFileSync(path.join(path.dirname(file), 'latest.md'), markdown(json.tables, json.targets, json));
+  console.log(`re-rendered ${path.relative(process.cwd(), file)}`);
 }
 
 function targetLine(t: TargetResult): string {

@@ -1,11 +1,11 @@
 // Plain-text and markdown tables, and number formatting.
 
-/** Compact number: 3 significant digits, k/M suffixes from 10 000 up. */
+/** Compact number: about 3 significant digits, k from 10 000 up, M from 1 000 000 up. */
 export function fmt(x: number | undefined): string {
   if (x === undefined || x === null || Number.isNaN(x)) return '–';
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
   const a = Math.abs(x);
-  if (a >= 1e7) return `${(x / 1e6).toFixed(a >= 1e8 ? 0 : 1)}M`;
+  if (a >= 1e6) return `${(x / 1e6).toFixed(a >= 1e8 ? 0 : a >= 1e7 ? 1 : 2)}M`;
   if (a >= 1e4) return `${(x / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`;
   if (a >= 100 || Number.isInteger(x)) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
