@@ -31,6 +31,9 @@ export class Clock {
   ) {
     this.virtual = scheduler instanceof VirtualTimeScheduler;
     this.chunk = this.virtual ? MAX_TIMEOUT_MS : REAL_CLOCK_CHUNK_MS;
+    // asyncScheduler's now() is Date.now() behind two indirections; read it directly (still the
+    // global Date at call time, so fake timers installed later apply).
+    if (scheduler === asyncScheduler) this.now = dateNow;
   }
 
   now(): number {
@@ -90,6 +93,10 @@ class ChunkedTimer implements TimerHandle {
     if (this.final || this.clock.now() >= this.due) this.fn();
     else this.armNext();
   }
+}
+
+function dateNow(): number {
+  return Date.now();
 }
 
 /** Unrefs the Node timer behind an asyncScheduler action, if there is one. */

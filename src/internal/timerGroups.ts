@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from './clock';
 
 /** Something armed on a shared schedule. */
 export interface TimerMemberSink {
-  onTriggerFire(fire: Fire<never>): void;
+  onTriggerFire(at: number, event: undefined, ack: undefined): void;
 }
 
 /** A per-fire delay on top of the schedule: ms, or a function giving ms. */
@@ -48,13 +48,13 @@ export class TimerMember {
     const state = this.jitterState;
     const delay = state === null ? 0 : jitterDelay(state.jitter);
     if (delay <= 0) {
-      this.sink.onTriggerFire({ at });
+      this.sink.onTriggerFire(at, undefined, undefined);
       return;
     }
     const timers = state!.timers;
     const timer = clock.after(delay, () => {
       timers.splice(timers.indexOf(timer), 1);
-      if (this.index >= 0) this.sink.onTriggerFire({ at });
+      if (this.index >= 0) this.sink.onTriggerFire(at, undefined, undefined);
     });
     timers.push(timer);
   }

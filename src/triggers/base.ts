@@ -5,7 +5,8 @@ import type { Fire, Trigger, TriggerContext } from '../types';
 
 /** Where an armed trigger delivers its fires. */
 export interface FireSink<E> {
-  onTriggerFire(fire: Fire<E>): void;
+  /** One fire: its time, its payload (events) and, for pull-based triggers, its acknowledgement. */
+  onTriggerFire(at: number, event: E | undefined, ack: (() => void) | undefined): void;
   onTriggerError(err: unknown): void;
   onTriggerComplete(): void;
 }
@@ -58,7 +59,7 @@ export abstract class BuiltInTrigger<E> implements Trigger<E> {
     return new Observable<Fire<E>>((subscriber) => {
       const clock = new Clock(context.scheduler);
       const detach = this.attach({ clock, timers: new TimerGroups(clock) }, {
-        onTriggerFire: (fire) => subscriber.next(fire),
+        onTriggerFire: (at, event, ack) => subscriber.next(ack === undefined ? (event === undefined ? { at } : { at, event }) : { at, event, ack }),
         onTriggerError: (err) => subscriber.error(err),
         onTriggerComplete: () => subscriber.complete(),
       });

@@ -47,7 +47,7 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
     if (this.observable) {
       const clock = env.clock;
       const sub = this.observable.subscribe({
-        next: (event) => sink.onTriggerFire({ at: clock.now(), event }),
+        next: (event) => sink.onTriggerFire(clock.now(), event, undefined),
         error: (err) => sink.onTriggerError(err),
         complete: () => sink.onTriggerComplete(),
       });
@@ -73,15 +73,11 @@ export class EventTrigger<E> extends BuiltInTrigger<E> {
     const deliver = (event: E): void => {
       outstanding = true;
       let acked = false;
-      sink.onTriggerFire({
-        at: env.clock.now(),
-        event,
-        ack: () => {
-          if (acked) return;
-          acked = true;
-          outstanding = false;
-          takeNext();
-        },
+      sink.onTriggerFire(env.clock.now(), event, () => {
+        if (acked) return;
+        acked = true;
+        outstanding = false;
+        takeNext();
       });
     };
     const fail = (err: unknown): void => {
