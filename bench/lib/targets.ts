@@ -39,7 +39,7 @@ export function evaluateTargets(results: SummaryLookup): TargetResult[] {
   add('dispatch throughput ≥ 0.5× the heap-loop limit (deepest queue)', () => {
     const [a, b] = [rate(oursBig), rate(limitBig)];
     if (a === undefined || b === undefined) return undefined;
-    return { value: fmtRatio(a / b), pass: a / b >= 0.5, detail: `ours ${fmt(a)}/s, limit ${fmt(b)}/s at ${param(oursBig as string, 'n')} queued` };
+    return { value: fmtRatio(a / b), pass: a / b >= 0.5, detail: `ours ${fmt(a)}/s, limit ${fmt(b)}/s at ${fmt(Number(param(oursBig as string, 'n')))} queued` };
   });
   add('dispatch throughput ≥ 50× p-queue (deepest queue)', () => {
     const [a, b] = [rate(oursBig), rate(pqBig)];
@@ -52,7 +52,7 @@ export function evaluateTargets(results: SummaryLookup): TargetResult[] {
     return {
       value: fmtRatio(a / b),
       pass: a / b >= 0.5,
-      detail: `${fmt(a)}/s at ${param(oursBig as string, 'n')} vs ${fmt(b)}/s at ${param(oursSmall as string, 'n')}`,
+      detail: `${fmt(a)}/s at ${fmt(Number(param(oursBig as string, 'n')))} vs ${fmt(b)}/s at ${fmt(Number(param(oursSmall as string, 'n')))}`,
     };
   });
 
