@@ -1,4 +1,4 @@
 // Entry point 'rx-background-tasks/bullmq': a BullMQ queue as an async-iterable mailbox for
 // eventTrigger. The core never imports BullMQ; only this entry does.
-export { fromBullMQ } from './adapters/bullmq';
+export { fromBullMQ, ackOnSuccess } from './adapters/bullmq';
 export type { FromBullMQOptions, BullMQMessage, BullMQMailbox } from './adapters/bullmq';

@@ -338,3 +338,37 @@ function show(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
   return typeof value === 'function' ? 'a function' : `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
+
+/**
+ * Wraps a handler as a task's `run` for a {@link fromBullMQ} mailbox: the job is acknowledged
+ * (completed in BullMQ, with the handler's result) only after the handler succeeds; if it throws
+ * or rejects, the job is nacked — left to BullMQ's own retry (`attempts`, `backoff`) — and the error
+ * rethrown so the scheduler records the run as failed. The handler gets a signal that aborts when
+ * either the attempt (timeout, stop) or the job's lock is lost. Use BullMQ's attempts for retries,
+ * not the task's `retry`, or a failed job would be retried twice.
+ *
+ * @example
+ * ```ts
+ * scheduler.addTask({
+ *   name: 'alerts',
+ *   triggers: [eventTrigger(fromBullMQ('alerts', { connection }))],
+ *   run: ackOnSuccess((data, signal) => sendAlert(data, signal)),
+ * });
+ * ```
+ */
+export function ackOnSuccess<D, R>(
+  handler: (data: D, signal: AbortSignal, message: BullMQMessage<D, R>) => R | PromiseLike<R>,
+): (args: unknown, ctx: { readonly event: BullMQMessage<D, R> | undefined; readonly signal: AbortSignal }) => Promise<R> {
+  return async (_args, ctx) => {
+    const message = ctx.event;
+    if (message === undefined) throw new TypeError('ackOnSuccess: the run has no BullMQ message (ctx.event is undefined)');
+    try {
+      const result = await handler(message.data, AbortSignal.any([ctx.signal, message.signal]), message);
+      await message.ack(result);
+      return result;
+    } catch (error) {
+      if (!message.settled) await message.nack(error);
+      throw error;
+    }
+  };
+}
