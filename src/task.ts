@@ -1,5 +1,5 @@
 import { InvalidOptionError } from './errors';
-import { TaskStats } from './monitor/taskStats';
+import { TASK_DISTRIBUTION_OPTIONS, TaskStats } from './monitor/taskStats';
 import type { Fifo } from './internal/fifo';
 import type { Detachable, FireSink } from './triggers/base';
 import type {
@@ -239,7 +239,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
 
   /** @internal */
   stats(): TaskStats {
-    return (this.counters ??= new TaskStats());
+    return (this.counters ??= new TaskStats(TASK_DISTRIBUTION_OPTIONS));
   }
 
   /** @internal */

@@ -137,3 +137,23 @@ describe('Distribution', () => {
     }
   });
 });
+
+describe('Distribution before its histogram exists', () => {
+  it('buffers the first values (no histogram on the hot path) and summarizes them exactly at a snapshot', () => {
+    const d = new Distribution({ figures: 1 });
+    for (const ms of [4, 1, 3, 2]) d.record(ms);
+    expect((d as unknown as { histogram: unknown }).histogram).toBeNull();
+    const s = d.snapshot();
+    expect(s.count).toBe(4);
+    expect(s.mean).toBe(2.5);
+    expect(s.max).toBe(4);
+    expect(s.p50).toBeGreaterThanOrEqual(1.8);
+    expect(s.p50).toBeLessThanOrEqual(2.2);
+    for (let i = 0; i < 100; i++) d.record(10);
+    const t = d.snapshot();
+    expect(t.count).toBe(104);
+    expect(t.p95).toBeGreaterThan(9);
+    expect(t.p95).toBeLessThanOrEqual(10);
+    expect(t.max).toBe(10);
+  });
+});
