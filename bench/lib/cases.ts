@@ -149,6 +149,19 @@ export const GROUPS: Group[] = [
     ratio: { metric: 'firesPerSec', title: 'fires/s vs ours', reference: oursRow() },
     note: 'ours: a task on a TestScheduler through as many virtual seconds (trigger, dispatch and run included). The others: the raw next() of one parsed expression.',
   },
+  {
+    id: 'cluster-claim',
+    title: (p) => `7. Cluster claim overhead — one task fired ${num(p.n)} times one after another, then ${num(p.burst)} at once, local vs scope 'cluster' on a RedisCoordinator`,
+    columns: [
+      { metric: 'claimUsP50', title: 'claim µs/run (p50)' },
+      { metric: 'setUsP50', title: 'bare SET µs (p50)' },
+      { metric: 'localRunsPerSec', title: 'local runs/s' },
+      { metric: 'clusterRunsPerSec', title: 'cluster runs/s' },
+      { metric: 'localBurstRunsPerSec', title: 'local burst runs/s' },
+      { metric: 'clusterBurstRunsPerSec', title: 'cluster burst runs/s' },
+    ],
+    note: 'claim µs/run: median fire → start latency of the cluster task minus the local one (a SET NX PX round trip on a local redis-server). Needs redis-server (bash scripts/redis.sh).',
+  },
 ];
 
 function make(group: string, scenario: string, lane: Case['lane'], label: string, params: Params, nodeFlags?: string[]): Case {
@@ -165,6 +178,10 @@ export function buildCases(smoke: boolean): Case[] {
       cases.push(make('dispatch', 'dispatch', 'cpu', `${impl} @ ${n.toLocaleString('en-US')}`, { impl, n, warmup: S ? 500 : 20_000 }));
     }
   }
+
+  // 1b. The overhead of per-task CPU attribution (monitor: { cpu: true }), on the shallower run.
+  const cpuN = S ? 1_000 : 20_000;
+  cases.push(make('dispatch', 'dispatch', 'cpu', `ours-cpu @ ${cpuN.toLocaleString('en-US')}`, { impl: 'ours-cpu', n: cpuN, warmup: S ? 500 : 5_000 }));
 
   // 2. Priority latency
   for (const impl of ['ours', 'p-queue', 'limit']) {
@@ -200,5 +217,7 @@ export function buildCases(smoke: boolean): Case[] {
   for (const impl of ['ours', 'ours-next', 'croner', 'cron-parser']) {
     cases.push(make('cron-next', 'cron-next', 'cpu', impl, { impl, virtualSeconds: S ? 2_000 : 100_000, n: S ? 2_000 : 100_000, warmup: S ? 100 : 5_000 }));
   }
+  // 7. Cluster claim overhead (issue 5): the same task local vs scope 'cluster' on a RedisCoordinator.
+  cases.push(make('cluster-claim', 'cluster-claim', 'cpu', 'local vs cluster', { impl: 'both', n: S ? 300 : 5_000, burst: S ? 300 : 5_000, warmup: S ? 50 : 500 }));
   return cases;
 }

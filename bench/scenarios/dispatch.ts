@@ -21,35 +21,40 @@ function priorities(n: number, seed: number): Uint8Array {
 
 type Impl = (prio: Uint8Array, concurrency: number) => Promise<number>;
 
+/** Ours: 10 tasks, one per priority, each an eventTrigger with overlap 'allow'. */
+async function ours(prio: Uint8Array, concurrency: number, cpu: boolean): Promise<number> {
+  const n = prio.length;
+  const scheduler = new Scheduler({ maxRunningTasks: concurrency, monitor: { cpu } });
+  const subjects = Array.from({ length: 10 }, () => new Subject<number>());
+  let started = 0;
+  let allStarted!: () => void;
+  const done = new Promise<void>((resolve) => (allStarted = resolve));
+  for (let p = 0; p < 10; p++) {
+    scheduler.addTask({
+      name: `p${p}`,
+      priority: p,
+      overlap: 'allow',
+      triggers: [eventTrigger(subjects[p])],
+      run: () => {
+        if (++started === n) allStarted();
+        return noop();
+      },
+    });
+  }
+  scheduler.start();
+  for (let i = 0; i < n; i++) subjects[prio[i]].next(i);
+  await done;
+  // The last runs have started; wait until they have ended too.
+  while (scheduler.runningCount > 0 || scheduler.pendingCount > 0) await nextMacrotask();
+  await scheduler.stop();
+  return started;
+}
+
 /** Returns the number of runs that ended. */
 const impls: Record<string, Impl> = {
-  async ours(prio, concurrency) {
-    const n = prio.length;
-    const scheduler = new Scheduler({ maxRunningTasks: concurrency });
-    const subjects = Array.from({ length: 10 }, () => new Subject<number>());
-    let started = 0;
-    let allStarted!: () => void;
-    const done = new Promise<void>((resolve) => (allStarted = resolve));
-    for (let p = 0; p < 10; p++) {
-      scheduler.addTask({
-        name: `p${p}`,
-        priority: p,
-        overlap: 'allow',
-        triggers: [eventTrigger(subjects[p])],
-        run: () => {
-          if (++started === n) allStarted();
-          return noop();
-        },
-      });
-    }
-    scheduler.start();
-    for (let i = 0; i < n; i++) subjects[prio[i]].next(i);
-    await done;
-    // The last runs have started; wait until they have ended too.
-    while (scheduler.runningCount > 0 || scheduler.pendingCount > 0) await nextMacrotask();
-    await scheduler.stop();
-    return started;
-  },
+  ours: (prio, concurrency) => ours(prio, concurrency, false),
+  /** The same with per-task CPU attribution on (`monitor: { cpu: true }`): its overhead. */
+  'ours-cpu': (prio, concurrency) => ours(prio, concurrency, true),
 
   async limit(prio, concurrency) {
     const n = prio.length;
