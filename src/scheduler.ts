@@ -769,20 +769,23 @@ export class Scheduler implements TaskOwner {
 
     const run = attempt.run;
     const task = run.task;
-    const execution = new ExecutionRecord(
-      task.id, attempt.attempt, run.at, attempt.startedAt, this.clock.now(), status, error, attempt.event, result,
-    );
-    task.record(execution);
-    task.stats().attemptEnded(status, execution.startedAt, execution.endedAt, error);
+    const endedAt = this.clock.now();
+    const startedAt = attempt.startedAt;
+    task.record(attempt.attempt, run.at, startedAt, endedAt, status, error, attempt.event, result);
+    task.stats().attemptEnded(status, startedAt, endedAt, error);
     if (attempt.monitor !== null) {
-      this.otel!.onAttemptEnd(attempt.monitor as OtelAttemptHandle, { status, error, durationMs: execution.endedAt - execution.startedAt });
+      this.otel!.onAttemptEnd(attempt.monitor as OtelAttemptHandle, { status, error, durationMs: endedAt - startedAt });
       attempt.monitor = null;
     }
+    // The record object is built only for listeners; the history keeps it column-wise.
+    const execution = this.watching
+      ? new ExecutionRecord(task.id, attempt.attempt, run.at, startedAt, endedAt, status, error, attempt.event, result)
+      : undefined;
     if (status === 'succeeded') {
-      if (this.watching) this.emit('run-succeeded', { taskId: task.id, attempt: attempt.attempt, status, execution });
+      if (execution !== undefined) this.emit('run-succeeded', { taskId: task.id, attempt: attempt.attempt, status, execution });
       this.endRun(run);
     } else {
-      if (this.watching) this.emit('run-failed', { taskId: task.id, attempt: attempt.attempt, status, error, execution });
+      if (execution !== undefined) this.emit('run-failed', { taskId: task.id, attempt: attempt.attempt, status, error, execution });
       const retry = task.retry;
       if (retry !== undefined && attempt.attempt <= retry.maxRetries && status !== 'aborted') {
         if (this.lifecycle === 'running' && !task.removed) this.scheduleRetry(run);

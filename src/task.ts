@@ -1,5 +1,7 @@
 import { InvalidOptionError } from './errors';
+import { HistoryRing } from './internal/historyRing';
 import { TASK_DISTRIBUTION_OPTIONS, TaskStats } from './monitor/taskStats';
+export { ExecutionRecord } from './internal/historyRing';
 import type { Fifo } from './internal/fifo';
 import type { Detachable, FireSink } from './triggers/base';
 import type {
@@ -140,21 +142,6 @@ export function normalizeRetry(retry: RetryOptions | undefined, where = 'addTask
   return { maxRetries, delay, backoff, maxDelay };
 }
 
-/** One attempt's record. A class so every record has the same shape. */
-export class ExecutionRecord implements Execution {
-  constructor(
-    readonly taskId: string,
-    readonly attempt: number,
-    readonly firedAt: number,
-    readonly startedAt: number,
-    readonly endedAt: number,
-    readonly status: ExecutionStatus,
-    readonly error: unknown,
-    readonly event: unknown,
-    readonly result: unknown,
-  ) {}
-}
-
 /** What a task record reports its triggers' fires to (the scheduler). @internal */
 export interface TaskOwner {
   readonly historyLimit: number;
@@ -196,7 +183,8 @@ export class TaskRecord implements Task, FireSink<unknown> {
   /** @internal every trigger fires at most once */ readonly onceOnly: boolean;
   /** @internal counts and distributions, created on the first activity (idle tasks cost nothing here) */ counters: TaskStats | null = null;
   /** @internal monitoring state (created lazily by the monitor) */ monitor: unknown = null;
-  private executions: Execution[] | null = null;
+  /** Created on the first execution: idle tasks cost nothing here. */
+  private executions: HistoryRing | null = null;
 
   constructor(id: string, normalized: NormalizedTask, owner: TaskOwner) {
     this.id = id;
@@ -216,10 +204,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
   }
 
   get history(): ReadonlyArray<Execution> {
-    const all = this.executions;
-    if (all === null) return [];
-    const limit = this.owner.historyLimit;
-    return all.length > limit ? all.slice(all.length - limit) : all.slice();
+    return this.executions === null ? [] : this.executions.toArray(this.id);
   }
 
   /** @internal fire of the task's only trigger */
@@ -242,13 +227,11 @@ export class TaskRecord implements Task, FireSink<unknown> {
     return (this.counters ??= new TaskStats(TASK_DISTRIBUTION_OPTIONS));
   }
 
-  /** @internal */
-  record(execution: Execution): void {
+  /** @internal keeps one attempt in the bounded history */
+  record(attempt: number, firedAt: number, startedAt: number, endedAt: number, status: ExecutionStatus, error: unknown, event: unknown, result: unknown): void {
     const limit = this.owner.historyLimit;
     if (limit === 0) return;
-    const all = (this.executions ??= []);
-    all.push(execution);
-    // Trim in batches: amortized O(1) per record instead of a shift per record.
-    if (all.length >= limit * 2) all.splice(0, all.length - limit);
+    (this.executions ??= new HistoryRing(limit)).record(attempt, firedAt, startedAt, endedAt, status, error, event, result);
   }
+
 }

@@ -1,28 +1,10 @@
 // Shared helpers of the integration tests (not a test file itself).
 import { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { expect } from 'vitest';
 import type { ResourceSample, ResourceSampler, Scheduler, SchedulerEvent, SchedulerEventType } from '../../src/index';
 
-/** A TestScheduler whose assertions go through vitest. */
-export function newTestScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-/**
- * Inside `TestScheduler.run()`: stop executing actions beyond `frames`, so a trigger that is never
- * disarmed makes the test fail on its assertions instead of looping forever.
- */
-export function guard(ts: TestScheduler, frames: number): void {
-  ts.maxFrames = frames;
-}
-
-/** Runs `fn` at absolute virtual frame `frame` (must not be in the past). */
-export function atFrame(ts: TestScheduler, frame: number, fn: () => void): void {
-  const delay = frame - ts.now();
-  if (delay < 0) throw new Error(`atFrame(${frame}) is in the past (now ${ts.now()})`);
-  ts.schedule(() => fn(), delay);
-}
+// The virtual-time basics are the scheduler suite's; this file adds what the integration tests need.
+export { atFrame, guard, newTestScheduler } from '../scheduler/helpers';
 
 /** An Observable run that takes `ms` on the test scheduler's clock, then completes. */
 export function work(ts: TestScheduler, ms: number): Observable<void> {
