@@ -24,7 +24,6 @@ import { ExecutionRecord, TaskRecord, normalizeTask, type Task, type TaskOwner }
 import { detachable, isBuiltInTrigger, type Detachable, type FireSink, type TriggerEnv } from './triggers/base';
 import type {
   ExecutionStatus,
-  Fire,
   Logger,
   SchedulerEvent,
   SchedulerEventType,

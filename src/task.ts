@@ -7,7 +7,6 @@ import type { Detachable, FireSink } from './triggers/base';
 import type {
   Execution,
   ExecutionStatus,
-  Fire,
   OverlapPolicy,
   RetryOptions,
   TaskContext,

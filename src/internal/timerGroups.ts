@@ -1,6 +1,5 @@
 import { nextAnchoredOccurrence } from '../cluster/anchor';
 import { nextCronTime, type ParsedCron } from '../cron';
-import type { Fire } from '../types';
 import type { Clock, TimerHandle } from './clock';
 
 /** Something armed on a shared schedule. */
