@@ -254,27 +254,11 @@ export class TaskStats {
    * ```
    */
   static empty(task: TaskInfo, nextFireAt?: number, cpu = false): TaskStatsSnapshot {
-    return {
-      id: task.id,
-      name: task.name,
-      priority: task.priority,
-      state: task.state,
-      runs: 0,
-      successes: 0,
-      failures: 0,
-      retries: 0,
-      timeouts: 0,
-      aborted: 0,
-      skipped: 0,
-      coalesced: 0,
-      dropped: 0,
-      lastError: undefined,
-      lastErrorAt: undefined,
-      lastRunAt: undefined,
-      nextFireAt,
-      wait: EMPTY_DISTRIBUTION,
-      duration: EMPTY_DISTRIBUTION,
-      cpuMs: cpu ? 0 : undefined,
-    };
+    // The snapshot of stats that never recorded anything, so the two shapes cannot drift apart.
+    return { ...NEVER_RAN.snapshot(task, cpu), nextFireAt };
   }
+
 }
+
+/** Shared, never written: what a task that has not run yet reports. */
+const NEVER_RAN = new TaskStats();
