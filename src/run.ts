@@ -1,30 +1,40 @@
 import type { Subscription } from 'rxjs';
 import type { TimerHandle } from './internal/clock';
+import type { WaitingRun } from './internal/readyQueue';
 import type { TaskRecord } from './task';
 import type { TaskContext } from './types';
 
 /**
- * One fire on its way through the scheduler: waiting, then one attempt after another (the first
- * plus retries). Its `seq` is taken at fire time and kept across retries, so a retry waits for a
- * slot in the place its original fire earned.
+ * Stands for the payload of a 'buffer-one' task's waiting fire, which the task record keeps
+ * (`TaskRecord.bufferedEvent`), so that a coalescing fire can replace it wherever the fire waits.
  * @internal
  */
-export class Run {
-  /** Attempts started so far. */
-  attempt = 0;
+export const BUFFERED: unique symbol = Symbol('buffered');
+
+/**
+ * A waiting run as an object — only off the hot path: a failed attempt waiting out its retry
+ * delay, a fire waiting for its cluster claim, or one set aside while its task is paused or
+ * throttled. Fires waiting in the usual way are kept column-wise, without an object (see
+ * `ReadyQueue` and `FireQueue`). Its `seq` is taken at fire time and kept across retries, so a
+ * retry waits for a slot in the place its original fire earned.
+ * @internal
+ */
+export class Run implements WaitingRun<TaskRecord> {
   retryTimer: TimerHandle | null = null;
 
   constructor(
-    readonly task: TaskRecord,
+    public task: TaskRecord,
     /** Fire time on the scheduler's clock. */
-    readonly at: number,
-    /** Payload (the latest one when fires coalesced into this run). */
+    public at: number,
+    /** Payload (`BUFFERED` while a 'buffer-one' task keeps it, see `TaskRecord.bufferedEvent`). */
     public event: unknown,
     /** Pull-based trigger's acknowledgement: called once the fire stops waiting. */
     public ack: (() => void) | undefined,
-    readonly seq: number,
+    public seq: number,
     /** Kind of the trigger that fired ('periodic', 'event', 'one-time', 'manual' for runNow, …). */
-    readonly kind: string,
+    public kind: string,
+    /** Attempts already made. */
+    public attempt = 0,
   ) {}
 }
 
@@ -47,13 +57,17 @@ export class Attempt implements TaskContext {
   /** @internal monitoring state (CPU account, span) */ monitor: unknown = null;
 
   constructor(
-    /** @internal */ readonly run: Run,
+    /** @internal */ readonly task: TaskRecord,
+    firedAt: number,
+    event: unknown,
+    /** @internal fire order, kept by a retry */ readonly seq: number,
+    /** @internal trigger kind */ readonly kind: string,
     readonly attempt: number,
     /** @internal */ readonly startedAt: number,
   ) {
-    this.taskId = run.task.id;
-    this.event = run.event;
-    this.firedAt = run.at;
+    this.taskId = task.id;
+    this.event = event;
+    this.firedAt = firedAt;
   }
 
   get signal(): AbortSignal {

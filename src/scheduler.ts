@@ -3,8 +3,8 @@ import { eachValueFrom } from 'rxjs-for-await';
 import { InvalidOptionError, SchedulerError, UnknownTaskError, DuplicateTaskError } from './errors';
 import { retryDelay } from './internal/backoff';
 import { Clock, type TimerHandle } from './internal/clock';
-import { Fifo } from './internal/fifo';
-import { PriorityQueue } from './internal/priorityQueue';
+import { FireQueue } from './internal/fireQueue';
+import { ReadyQueue, type WaitingRun } from './internal/readyQueue';
 import { TimerGroups } from './internal/timerGroups';
 import { DEFAULT_KEY_PREFIX, assertLease, claimOccurrence, occurrenceKey, type Coordinator } from './cluster/coordinator';
 import { CpuTracker } from './monitor/cpu';
@@ -19,7 +19,7 @@ import {
   type ResourceSampler,
 } from './monitor/resourceSampler';
 import { TaskStats, taskState, type SchedulerStatsSnapshot, type TaskStatsSnapshot } from './monitor/taskStats';
-import { Attempt, Run } from './run';
+import { Attempt, BUFFERED, Run } from './run';
 import { ExecutionRecord, TaskRecord, normalizeTask, type Task, type TaskOwner } from './task';
 import { detachable, isBuiltInTrigger, type Detachable, type FireSink, type TriggerEnv } from './triggers/base';
 import type {
@@ -100,7 +100,7 @@ export class Scheduler implements TaskOwner {
   private readonly leaseMs: number;
   private readonly registry = new Map<string, TaskRecord>();
   /** Runs eligible to start, waiting for a slot: priority, then fire order. */
-  private readonly ready = new PriorityQueue<Run>();
+  private readonly ready: ReadyQueue<TaskRecord>;
   /** Runs waiting out a retry delay (they hold no slot). */
   private readonly retrying = new Set<Run>();
   private lifecycle: SchedulerState = 'idle';
@@ -132,7 +132,7 @@ export class Scheduler implements TaskOwner {
   private lastSampleAt = -Infinity;
   private exceeded: string[] = [];
   /** Non-essential runs held back while a resource limit is exceeded. */
-  private throttledRuns: Run[] = [];
+  private throttledRuns: WaitingRun<TaskRecord>[] = [];
   private recheck: TimerHandle | null = null;
 
   constructor(options: SchedulerOptions = {}) {
@@ -207,6 +207,7 @@ export class Scheduler implements TaskOwner {
     this.essentialPriority = essentialPriority;
     this.resourceCheckInterval = resourceCheckInterval;
     this.agingMs = agingMs ?? 0;
+    this.ready = new ReadyQueue<TaskRecord>(this.agingMs);
     this.sampler = resourceSampler ?? null;
     this.ownSampler = resourceSampler === undefined;
     this.clock = new Clock(scheduler, unref);
@@ -359,9 +360,9 @@ export class Scheduler implements TaskOwner {
     const task = this.require('resumeTask', id);
     if (!task.paused) return;
     task.paused = false;
-    const parked = task.parked as Run[] | null;
+    const parked = task.parked;
     task.parked = null;
-    if (parked) for (const run of parked) this.pushReady(run);
+    if (parked) for (const run of parked) this.ready.pushRun(run);
     if (this.watching) this.emit('task-resumed', { taskId: id });
     this.drain();
   }
@@ -374,14 +375,14 @@ export class Scheduler implements TaskOwner {
   runNow(id: string, event?: unknown): void {
     const task = this.require('runNow', id);
     const now = this.clock.now();
-    const run = new Run(task, now, event, undefined, ++this.seq, 'manual');
+    const seq = ++this.seq;
     if (this.lifecycle === 'stopping') {
       // stop() drops what waits; a fire arriving while it drains is dropped the same way.
-      this.reject(run, 'dropped', 'stopped');
+      this.reject(task, now, event, undefined, 'dropped', 'stopped');
       return;
     }
     this.fireRate.mark(now);
-    this.admit(task, run);
+    this.admit(task, now, event, undefined, seq, 'manual');
   }
 
   /** The events as an async iterable (each value buffered until read), via rxjs-for-await. */
@@ -450,9 +451,8 @@ export class Scheduler implements TaskOwner {
     }
     if (trigger.once) (task.onceFired ??= new Set()).add(index);
     this.fireRate.mark(at);
-    const run = new Run(task, at, event, ack, ++this.seq, trigger.kind);
-    if (task.scope === 'cluster' && trigger.timeBased !== false) this.claimThenAdmit(run);
-    else this.admit(task, run);
+    if (task.scope === 'cluster' && trigger.timeBased !== false) this.claimThenAdmit(new Run(task, at, event, ack, ++this.seq, trigger.kind));
+    else this.admit(task, at, event, ack, ++this.seq, trigger.kind);
   }
 
   /**
@@ -467,7 +467,7 @@ export class Scheduler implements TaskOwner {
     // free for a replica that can (a paused, throttled or — under 'skip' — busy one cannot).
     const refusal = this.localRefusal(task);
     if (refusal !== null) {
-      this.reject(run, 'skipped', refusal);
+      this.reject(task, run.at, run.event, run.ack, 'skipped', refusal);
       return;
     }
     const coordinator = this.coordinator as Coordinator;
@@ -475,17 +475,17 @@ export class Scheduler implements TaskOwner {
     try {
       key = occurrenceKey(coordinator.prefix ?? DEFAULT_KEY_PREFIX, this.name, task.id, Math.round(run.at));
     } catch (error) {
-      this.reject(run, 'skipped', 'coordinator-error');
+      this.reject(task, run.at, run.event, run.ack, 'skipped', 'coordinator-error');
       return;
     }
     claimOccurrence(coordinator, key, this.leaseMs).subscribe((result) => {
       if (task.removed || this.lifecycle !== 'running') {
         // The claim was decided after stop() or removal began: reported like any dropped fire.
-        this.reject(run, 'dropped', task.removed ? 'task-removed' : 'stopped');
+        this.reject(task, run.at, run.event, run.ack, 'dropped', task.removed ? 'task-removed' : 'stopped');
         return;
       }
-      if (result.owned) this.admit(task, run);
-      else this.reject(run, 'skipped', result.reason);
+      if (result.owned) this.admit(task, run.at, run.event, run.ack, run.seq, run.kind);
+      else this.reject(task, run.at, run.event, run.ack, 'skipped', result.reason);
     });
   }
 
@@ -508,36 +508,42 @@ export class Scheduler implements TaskOwner {
   }
 
   // ── Admission (overlap policies) ────────────────────────────────────────────────────────────
+  // A fire travels as arguments (task, at, event, ack, seq, kind) and is stored column-wise while
+  // it waits: no object per fire on this path.
 
-  private admit(task: TaskRecord, run: Run): void {
+  private admit(task: TaskRecord, at: number, event: unknown, ack: (() => void) | undefined, seq: number, kind: string): void {
     switch (task.overlap) {
       case 'allow':
-        return this.enqueue(run);
+        return this.enqueue(task, at, event, ack, seq, kind);
       case 'skip':
-        if (task.activeRuns > 0 || task.waitingFires > 0) return this.reject(run, 'skipped', 'task-busy');
-        return this.enqueue(run);
+        if (task.activeRuns > 0 || task.waitingFires > 0) return this.reject(task, at, event, ack, 'skipped', 'task-busy');
+        return this.enqueue(task, at, event, ack, seq, kind);
       case 'buffer-one':
-        if (task.waitingFires > 0) return this.coalesce(task.waitingRun as Run, run);
-        if (task.activeRuns > 0) return this.hold(run);
-        return this.enqueue(run);
+        if (task.waitingFires > 0) return this.coalesce(task, at, event, ack);
+        if (task.activeRuns > 0) return this.hold(task, at, event, ack, seq, kind);
+        return this.enqueue(task, at, event, ack, seq, kind);
       case 'queue':
-        if (task.activeRuns === 0 && task.waitingFires === 0) return this.enqueue(run);
-        if (task.waitingFires >= task.maxPending) return this.reject(run, 'dropped', 'max-pending');
-        return this.hold(run);
+        if (task.activeRuns === 0 && task.waitingFires === 0) return this.enqueue(task, at, event, ack, seq, kind);
+        if (task.waitingFires >= task.maxPending) return this.reject(task, at, event, ack, 'dropped', 'max-pending');
+        return this.hold(task, at, event, ack, seq, kind);
     }
   }
 
   /** Makes a fire eligible for a slot: starts it at once when one is free and nothing else waits. */
-  private enqueue(run: Run): void {
-    const task = run.task;
+  private enqueue(task: TaskRecord, at: number, event: unknown, ack: (() => void) | undefined, seq: number, kind: string): void {
     task.waitingFires++;
-    task.waitingRun = run;
     this.pending++;
     if (!this.draining && this.ready.size === 0 && !task.paused && this.slotFree() && !this.mustHold(task)) {
-      this.startRun(run);
+      this.startRun(task, at, event, ack, seq, kind, 0);
       return;
     }
-    this.pushReady(run);
+    if (task.overlap === 'buffer-one') {
+      task.bufferedEvent = event;
+      task.bufferedAck = ack;
+      this.ready.push(task, at, seq, BUFFERED, undefined, kind);
+    } else {
+      this.ready.push(task, at, seq, event, ack, kind);
+    }
     this.drain();
   }
 
@@ -546,36 +552,32 @@ export class Scheduler implements TaskOwner {
     return this.limits !== null && task.priority > this.essentialPriority && this.overLimit();
   }
 
-  /**
-   * The heap key: the priority, or with aging `priority + firedAt / agingMs` — the same order as
-   * "effective priority improves by one per agingMs waited" at every instant, so keys never change.
-   */
-  private pushReady(run: Run): void {
-    const key = this.agingMs > 0 ? run.task.priority + run.at / this.agingMs : run.task.priority;
-    this.ready.push(run, key, run.seq);
-  }
-
   /** Keeps a fire behind the task's running one ('queue', 'buffer-one'). */
-  private hold(run: Run): void {
-    const task = run.task;
+  private hold(task: TaskRecord, at: number, event: unknown, ack: (() => void) | undefined, seq: number, kind: string): void {
     task.waitingFires++;
-    task.waitingRun = run;
     this.pending++;
-    ((task.queue ??= new Fifo()) as Fifo<Run>).push(run);
+    const queue = (task.queue ??= new FireQueue<TaskRecord>());
+    if (task.overlap === 'buffer-one') {
+      task.bufferedEvent = event;
+      task.bufferedAck = ack;
+      queue.push(task, at, seq, BUFFERED, undefined, kind);
+    } else {
+      queue.push(task, at, seq, event, ack, kind);
+    }
   }
 
-  private coalesce(into: Run, run: Run): void {
-    const previousAck = into.ack;
-    into.event = run.event;
-    into.ack = run.ack;
-    into.task.stats().coalesced++;
-    if (this.otel !== null) this.otel.onCoalesced(otelTask(into.task));
-    if (this.watching) this.emit('coalesced', { taskId: into.task.id, event: run.event, reason: 'buffer-one', firedAt: run.at });
+  /** A 'buffer-one' fire while one waits: the waiting fire keeps its place and takes this payload. */
+  private coalesce(task: TaskRecord, at: number, event: unknown, ack: (() => void) | undefined): void {
+    const previousAck = task.bufferedAck;
+    task.bufferedEvent = event;
+    task.bufferedAck = ack;
+    task.stats().coalesced++;
+    if (this.otel !== null) this.otel.onCoalesced(otelTask(task));
+    if (this.watching) this.emit('coalesced', { taskId: task.id, event, reason: 'buffer-one', firedAt: at });
     previousAck?.();
   }
 
-  private reject(run: Run, type: 'skipped' | 'dropped', reason: string): void {
-    const task = run.task;
+  private reject(task: TaskRecord, at: number, event: unknown, ack: (() => void) | undefined, type: 'skipped' | 'dropped', reason: string): void {
     const stats = task.stats();
     if (type === 'skipped') stats.skipped++;
     else stats.dropped++;
@@ -583,8 +585,8 @@ export class Scheduler implements TaskOwner {
       if (type === 'skipped') this.otel.onSkipped(otelTask(task));
       else this.otel.onDropped(otelTask(task));
     }
-    if (this.watching) this.emit(type, { taskId: task.id, reason, event: run.event, firedAt: run.at });
-    run.ack?.();
+    if (this.watching) this.emit(type, { taskId: task.id, reason, event, firedAt: at });
+    ack?.();
     this.maybeRetire(task);
   }
 
@@ -619,68 +621,87 @@ export class Scheduler implements TaskOwner {
     }
   };
 
-  /** Starts waiting runs while slots are free: lowest priority number first, then FIFO. */
-  private drain(): void {
+  /**
+   * Starts waiting runs while slots are free: lowest priority number first, then FIFO. `now`,
+   * when given, is the clock reading the caller just took with nothing run since (an attempt's
+   * end): the first run started here uses it instead of reading the clock again.
+   */
+  private drain(now = NaN): void {
     if (this.draining) return;
     this.draining = true;
     try {
       const ready = this.ready;
+      const out = ready.out;
       while (ready.size > 0) {
-        const run = ready.peek() as Run;
-        if (run.task.paused) {
+        const task = ready.peekTask();
+        if (task.paused) {
           // Set aside until resumeTask; it keeps its place (seq) when it comes back.
-          ready.pop();
-          ((run.task.parked ??= []) as Run[]).push(run);
+          (task.parked ??= []).push(ready.shiftRun());
           continue;
         }
-        if (this.mustHold(run.task)) {
+        if (this.mustHold(task)) {
           // Held back, not dropped: it keeps its place and comes back when the limit clears.
-          ready.pop();
-          this.throttledRuns.push(run);
+          this.throttledRuns.push(ready.shiftRun());
           this.armRecheck();
           continue;
         }
         if (!this.canDispatch()) break;
-        ready.pop();
-        this.startRun(run);
+        ready.shift();
+        const event = out.event;
+        const ack = out.ack;
+        ready.releaseOut();
+        this.startRun(task, out.at, event, ack, out.seq, out.kind, out.attempt, now);
+        now = NaN;
       }
     } finally {
       this.draining = false;
     }
   }
 
-  private startRun(run: Run): void {
-    const task = run.task;
+  /**
+   * Starts the next attempt of a run; `done` is the number of attempts already made, `now` the
+   * current time if the caller has just read it (NaN: read it here).
+   */
+  private startRun(
+    task: TaskRecord,
+    at: number,
+    event: unknown,
+    ack: (() => void) | undefined,
+    seq: number,
+    kind: string,
+    done: number,
+    now = NaN,
+  ): void {
     this.pending--;
-    if (run.attempt === 0) {
+    if (done === 0) {
       task.waitingFires--;
       task.activeRuns++;
-      if (task.waitingRun === run) task.waitingRun = null;
+    }
+    if (event === BUFFERED) {
+      event = task.bufferedEvent;
+      ack = task.bufferedAck;
+      task.bufferedEvent = task.bufferedAck = undefined;
     }
     this.running++;
-    const now = this.clock.now();
-    const attempt = new Attempt(run, ++run.attempt, now);
+    if (now !== now) now = this.clock.now();
+    const attempt = new Attempt(task, at, event, seq, kind, done + 1, now);
     const head = this.inFlight;
     if (head !== null) head.prev = attempt;
     attempt.next = head;
     this.inFlight = attempt;
-    task.stats().attemptStarted(now, run.at, attempt.attempt);
+    task.stats().attemptStarted(now, at, attempt.attempt);
     if (this.otel !== null) {
       attempt.monitor = this.otel.onAttemptStart({
         taskId: task.id,
         taskName: task.name,
         priority: task.priority,
         attempt: attempt.attempt,
-        triggerKind: run.kind,
-        waitMs: attempt.attempt === 1 ? now - run.at : undefined,
+        triggerKind: kind,
+        waitMs: attempt.attempt === 1 ? now - at : undefined,
       });
     }
-    if (run.ack !== undefined) {
-      const ack = run.ack;
-      run.ack = undefined;
-      ack();
-    }
-    if (this.watching) this.emit('run-started', { taskId: task.id, attempt: attempt.attempt, event: run.event });
+    ack?.();
+    if (this.watching) this.emit('run-started', { taskId: task.id, attempt: attempt.attempt, event });
     this.invoke(task, attempt);
   }
 
@@ -766,39 +787,42 @@ export class Scheduler implements TaskOwner {
     attempt.prev = attempt.next = null;
     this.running--;
 
-    const run = attempt.run;
-    const task = run.task;
+    const task = attempt.task;
     const endedAt = this.clock.now();
     const startedAt = attempt.startedAt;
-    task.record(attempt.attempt, run.at, startedAt, endedAt, status, error, attempt.event, result);
+    const firedAt = attempt.firedAt;
+    task.record(attempt.attempt, firedAt, startedAt, endedAt, status, error, attempt.event, result);
     task.stats().attemptEnded(status, startedAt, endedAt, error);
     if (attempt.monitor !== null) {
       this.otel!.onAttemptEnd(attempt.monitor as OtelAttemptHandle, { status, error, durationMs: endedAt - startedAt });
       attempt.monitor = null;
     }
+    const watching = this.watching;
     // The record object is built only for listeners; the history keeps it column-wise.
-    const execution = this.watching
-      ? new ExecutionRecord(task.id, attempt.attempt, run.at, startedAt, endedAt, status, error, attempt.event, result)
+    const execution = watching
+      ? new ExecutionRecord(task.id, attempt.attempt, firedAt, startedAt, endedAt, status, error, attempt.event, result)
       : undefined;
     if (status === 'succeeded') {
       if (execution !== undefined) this.emit('run-succeeded', { taskId: task.id, attempt: attempt.attempt, status, execution });
-      this.endRun(run);
+      this.endRun(task);
     } else {
       if (execution !== undefined) this.emit('run-failed', { taskId: task.id, attempt: attempt.attempt, status, error, execution });
       const retry = task.retry;
       if (retry !== undefined && attempt.attempt <= retry.maxRetries && status !== 'aborted') {
-        if (this.lifecycle === 'running' && !task.removed) this.scheduleRetry(run);
-        else this.dropRetry(run, task.removed ? 'task-removed' : 'stopped');
+        if (this.lifecycle === 'running' && !task.removed) this.scheduleRetry(attempt);
+        else this.dropRetry(task, attempt.attempt, attempt.event, task.removed ? 'task-removed' : 'stopped');
       } else {
-        this.endRun(run);
+        this.endRun(task);
       }
     }
     if (this.stopping !== null && this.running === 0 && this.lifecycle === 'stopping') this.finishStop(true);
-    else this.drain();
+    // Nothing has run since endedAt was read unless listeners or monitoring hooks were called.
+    else this.drain(watching || attempt.attempt > 1 || this.otel !== null || this.cpu !== null || status !== 'succeeded' ? NaN : endedAt);
   }
 
-  private scheduleRetry(run: Run): void {
-    const task = run.task;
+  private scheduleRetry(failed: Attempt): void {
+    const task = failed.task;
+    const run = new Run(task, failed.firedAt, failed.event, undefined, failed.seq, failed.kind, failed.attempt);
     const delay = retryDelay(task.retry!, run.attempt);
     task.stats().retries++;
     if (this.otel !== null) this.otel.onRetryScheduled(otelTask(task));
@@ -818,23 +842,26 @@ export class Scheduler implements TaskOwner {
   /** A retry whose delay is over waits for a slot in its original place (priority, fire order). */
   private requeue(run: Run): void {
     this.pending++;
-    this.pushReady(run);
+    this.ready.pushRun(run);
     this.drain();
   }
 
-  private dropRetry(run: Run, reason: string): void {
-    const task = run.task;
+  /** A retry that cannot happen (stop, removal): reported as dropped, and the run ends. */
+  private dropRetry(task: TaskRecord, attemptsMade: number, event: unknown, reason: string): void {
     this.countDropped(task);
-    if (this.watching) this.emit('dropped', { taskId: task.id, reason, attempt: run.attempt + 1, event: run.event });
-    this.endRun(run);
+    if (this.watching) this.emit('dropped', { taskId: task.id, reason, attempt: attemptsMade + 1, event });
+    this.endRun(task);
   }
 
-  /** A run has ended (no more attempts): lets the task's next held fire become eligible. */
-  private endRun(run: Run): void {
-    const task = run.task;
+  /** A run of `task` has ended (no more attempts): lets its next held fire become eligible. */
+  private endRun(task: TaskRecord): void {
     task.activeRuns--;
-    if (task.activeRuns === 0 && task.queue !== null && task.queue.size > 0 && !task.removed) {
-      this.pushReady((task.queue as Fifo<Run>).shift() as Run);
+    const queue = task.queue;
+    if (task.activeRuns === 0 && queue !== null && queue.size > 0 && !task.removed) {
+      const out = this.ready.out;
+      queue.shift(out);
+      this.ready.push(task, out.at, out.seq, out.event, out.ack, out.kind);
+      this.ready.releaseOut();
     }
     this.maybeRetire(task);
   }
@@ -861,7 +888,7 @@ export class Scheduler implements TaskOwner {
     this.registry.delete(task.id);
     this.disarm(task, true);
     if (task.waitingFires > 0 || task.activeRuns > 0) {
-      if (this.ready.size > 0) for (const run of this.ready.removeWhere((r) => r.task === task)) this.dropWaiting(run, 'task-removed');
+      if (this.ready.size > 0) for (const run of this.ready.removeTask(task)) this.dropWaiting(run, 'task-removed');
       if (this.throttledRuns.length > 0) {
         const mine = this.throttledRuns.filter((r) => r.task === task);
         this.throttledRuns = this.throttledRuns.filter((r) => r.task !== task);
@@ -881,27 +908,28 @@ export class Scheduler implements TaskOwner {
   }
 
   private dropHeld(task: TaskRecord, reason: string): void {
-    const held = task.queue !== null ? (task.queue as Fifo<Run>).clear() : [];
-    const parked = (task.parked as Run[] | null) ?? [];
+    const held = task.queue !== null ? task.queue.clear() : [];
+    const parked = task.parked ?? [];
     task.parked = null;
-    for (const run of held) this.dropWaiting(run, reason);
+    for (const fire of held) this.dropWaiting({ ...fire, attempt: 0 }, reason);
     for (const run of parked) this.dropWaiting(run, reason);
   }
 
   /** Drops a run that was waiting for a slot (a first fire, or a retry past its delay). */
-  private dropWaiting(run: Run, reason: string): void {
+  private dropWaiting(run: WaitingRun<TaskRecord>, reason: string): void {
     const task = run.task;
+    let { event, ack } = run;
+    run.ack = undefined;
     this.pending--;
-    if (run.attempt === 0) {
-      task.waitingFires--;
-      if (task.waitingRun === run) task.waitingRun = null;
-    } else {
-      task.activeRuns--;
+    if (run.attempt === 0) task.waitingFires--;
+    else task.activeRuns--;
+    if (event === BUFFERED) {
+      event = task.bufferedEvent;
+      ack = task.bufferedAck;
+      task.bufferedEvent = task.bufferedAck = undefined;
     }
     this.countDropped(task);
-    if (this.watching) this.emit('dropped', { taskId: task.id, reason, event: run.event });
-    const ack = run.ack;
-    run.ack = undefined;
+    if (this.watching) this.emit('dropped', { taskId: task.id, reason, event });
     ack?.();
   }
 
@@ -1100,7 +1128,7 @@ export class Scheduler implements TaskOwner {
     const held = this.throttledRuns;
     if (held.length === 0) return;
     this.throttledRuns = [];
-    for (const run of held) this.pushReady(run);
+    for (const run of held) this.ready.pushRun(run);
     this.recheck?.cancel();
     this.recheck = null;
   }

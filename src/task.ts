@@ -2,7 +2,8 @@ import { InvalidOptionError } from './errors';
 import { HistoryRing } from './internal/historyRing';
 import { TASK_DISTRIBUTION_OPTIONS, TaskStats } from './monitor/taskStats';
 export { ExecutionRecord } from './internal/historyRing';
-import type { Fifo } from './internal/fifo';
+import type { FireQueue } from './internal/fireQueue';
+import type { WaitingRun } from './internal/readyQueue';
 import type { Detachable, FireSink } from './triggers/base';
 import type {
   Execution,
@@ -175,9 +176,14 @@ export class TaskRecord implements Task, FireSink<unknown> {
   /** @internal */ readonly owner: TaskOwner;
   /** @internal */ removed = false;
   /** @internal the armed triggers (one, or one per trigger) */ armed: Detachable | Detachable[] | null = null;
-  /** @internal fires waiting behind the running one ('queue', 'buffer-one') */ queue: Fifo<unknown> | null = null;
-  /** @internal the single waiting fire of a 'buffer-one' / 'skip' task */ waitingRun: unknown = null;
-  /** @internal runs popped while the task was paused */ parked: unknown[] | null = null;
+  /** @internal fires waiting behind the running one ('queue', 'buffer-one') */ queue: FireQueue<TaskRecord> | null = null;
+  /**
+   * @internal payload and acknowledgement of a 'buffer-one' task's waiting fire (it has at most
+   * one): kept here, not with the fire, so a coalescing fire replaces them wherever it waits.
+   */
+  bufferedEvent: unknown = undefined;
+  /** @internal */ bufferedAck: (() => void) | undefined = undefined;
+  /** @internal runs popped while the task was paused */ parked: WaitingRun<TaskRecord>[] | null = null;
   /** @internal one-time triggers (by index) that have fired */ onceFired: Set<number> | null = null;
   /** @internal every trigger fires at most once */ readonly onceOnly: boolean;
   /** @internal counts and distributions, created on the first activity (idle tasks cost nothing here) */ counters: TaskStats | null = null;

@@ -60,6 +60,11 @@ export class PriorityQueue<T> {
     return this.slots.length === 0 ? Infinity : this.keys[0];
   }
 
+  /** Sequence number of the first entry (`Infinity` when empty). */
+  peekSeq(): number {
+    return this.slots.length === 0 ? Infinity : this.seqs[0];
+  }
+
   /** Removes and returns the first entry, or `undefined` when empty. O(log n). */
   pop(): T | undefined {
     const slots = this.slots;
