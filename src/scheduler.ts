@@ -544,7 +544,8 @@ export class Scheduler implements TaskOwner {
     } else {
       this.ready.push(task, at, seq, event, ack, kind);
     }
-    this.drain();
+    // With every slot taken, nothing can start: skip the drain (the common case under a flood).
+    if (this.running < this.maxRunningTasks) this.drain();
   }
 
   /** Whether a resource limit holds this task's runs back right now. */

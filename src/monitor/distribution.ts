@@ -1,4 +1,3 @@
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { InvalidOptionError } from '../errors';
 
 /**
@@ -23,8 +22,8 @@ export interface DistributionSnapshot {
 /** Options of {@link Distribution}. */
 export interface DistributionOptions {
   /**
-   * Significant decimal digits kept by the HDR histogram (1–5). 2 means every value is kept within 1 %.
-   * Each extra digit multiplies the histogram's memory by about ten.
+   * Significant decimal digits kept by the histogram (1–5). 2 means every value is kept within 1 %.
+   * Each extra digit multiplies the largest histogram size by about ten.
    * @default 2
    */
   readonly figures?: 1 | 2 | 3 | 4 | 5;
@@ -48,24 +47,26 @@ export const EMPTY_DISTRIBUTION: DistributionSnapshot = Object.freeze({
 const DEFAULT_HIGHEST_MS = 86_400_000;
 
 /**
- * A distribution of millisecond durations kept in Node's built-in HDR histogram
- * (`perf_hooks.createHistogram`): constant memory, O(1) `record`, quantiles exact to the
- * histogram's precision (1 % with the default `figures: 2`) — no hand-rolled quantile estimation.
- * `count`, `mean` and `max` are kept exactly beside it.
+ * A distribution of millisecond durations: `count`, `mean` and `max` exact, quantiles from a
+ * log-linear histogram with HDR's layout and precision (every value kept within 1 % with the
+ * default `figures: 2`).
  *
- * Values are stored as whole microseconds plus one (HDR histograms cannot hold 0, and a run that
- * takes 0 ms of virtual time is common under `TestScheduler`); the offset is removed again in
+ * Values are stored as whole microseconds plus one (so that 0 ms has a bucket of its own — a run
+ * that takes 0 ms of virtual time is common under `TestScheduler`); the offset is removed again in
  * {@link Distribution.snapshot}, so 0 ms reads back as exactly 0.
  *
- * Memory: the native histogram is created on the **second** value (a task that runs once — every
- * one-time task — never pays for one). It then holds one 8-byte counter per sub-bucket:
- * ≈ 31 KB of native memory with the defaults (`figures: 2`, up to 24 h), ≈ 1 KB with
- * `figures: 1` (quantiles within ≈ 6 %); each halving of `highestMs` saves ≈ 1 KB at
- * `figures: 2`. Node's JS wrapper of a histogram adds ≈ 1 KB of heap. Before the second value
- * the object is ≈ 100 bytes of JS heap.
+ * Why not Node's built-in HDR histogram (`perf_hooks.createHistogram`), which this used first:
+ * its `record` is a validated native call, ≈ 40–80 ns, and every run records twice (wait and
+ * duration) — 8 % of the dispatch benchmark's time. Here `record` is an index computation and an
+ * increment in JS. The layout is HDR's: values below `2^k` (k = ⌈log2(2·10^figures)⌉, 256 for
+ * `figures: 2`) are counted exactly; above, each power-of-two range is cut into 2^(k−1) equal
+ * sub-buckets, so a bucket is never wider than 1/2^(k−1) of its values (< 1 % at `figures: 2`).
+ * Quantiles are read like HDR's `valueAtPercentile`: the highest value of the bucket that holds
+ * the requested rank.
  *
- * Cost: `record` is a multiplication, a clamp, one native call and a few field updates
- * (≈ 25–40 ns on Node 20, no allocation).
+ * Memory: the counts are a `Float64Array` grown (by doubling) only as far as the largest value
+ * seen needs — with the defaults ≈ 8 KB once values reach 10 ms, ≈ 16 KB at 1 s, at most 32 KB
+ * (up to 24 h); nothing before the first value.
  *
  * @example
  * ```ts
@@ -76,24 +77,16 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
  * ```
  */
 export class Distribution {
-  /**
-   * Staggers when distributions create their histogram: creating one costs 20–40 µs of native
-   * allocation, and 500 tasks ticking together must not all pay it on the same tick.
-   */
-  private static created = 0;
-
-  /** Created once `pending` reaches `createAt` values, or on the first snapshot; null until then. */
-  private histogram: RecordableHistogram | null = null;
-  /** Values (µs + 1) recorded before the histogram exists. */
-  private pending: number[] | null = null;
-  /** How many values are buffered before the histogram is created (8–63, staggered). */
-  private readonly createAt: number;
-  private readonly figures: 1 | 2 | 3 | 4 | 5;
+  /** Bucket counts, by index (see {@link Distribution.indexOf}); empty until the first value. */
+  private counts = EMPTY_COUNTS;
+  /** Values below this are counted exactly (2^k). */
+  private readonly exactBelow: number;
+  private readonly exactBits: number;
+  /** Sub-buckets per power-of-two range above `exactBelow` (2^(k−1)). */
+  private readonly half: number;
   /** Largest storable value: highest µs + the offset of one. */
   private readonly highest: number;
   private n = 0;
-  /** The first value recorded (µs + 1), kept until the histogram exists. */
-  private first = 0;
   /** Exact sum of the recorded values, µs. */
   private sum = 0;
   /** Exact largest stored value (µs + 1); 0 when empty. */
@@ -102,16 +95,16 @@ export class Distribution {
   constructor(options: DistributionOptions = {}) {
     const figures = options.figures ?? 2;
     const highestMs = options.highestMs ?? DEFAULT_HIGHEST_MS;
-    // Validated here because createHistogram's own errors would not name our option (and come later).
     if (!Number.isInteger(figures) || figures < 1 || figures > 5) {
       throw new InvalidOptionError('INVALID_OPTION', 'Distribution', 'figures', 'must be an integer from 1 to 5', figures);
     }
     if (typeof highestMs !== 'number' || !Number.isFinite(highestMs) || highestMs < 1) {
       throw new InvalidOptionError('INVALID_OPTION', 'Distribution', 'highestMs', 'must be a finite number >= 1', highestMs);
     }
-    this.figures = figures;
+    this.exactBits = Math.ceil(Math.log2(2 * 10 ** figures));
+    this.exactBelow = 2 ** this.exactBits;
+    this.half = this.exactBelow / 2;
     this.highest = Math.round(highestMs * 1000) + 1;
-    this.createAt = 8 + (Distribution.created++ % 56);
   }
 
   /** How many values were recorded. */
@@ -121,71 +114,93 @@ export class Distribution {
 
   /**
    * Records one duration in ms. Negative values count as 0, values above `highestMs` as `highestMs`;
-   * NaN is ignored. Never allocates, except once: the histogram, on the second value.
+   * NaN is ignored. Allocates only when the counts grow to a new largest value's bucket.
    */
   record(ms: number): void {
     // `x > 0` is false for NaN too, so NaN lands in the last branch and is dropped below.
     let micros = ms > 0 ? Math.round(ms * 1000) + 1 : ms <= 0 ? 1 : 0;
     if (micros === 0) return;
     if (micros > this.highest) micros = this.highest;
-    // HDR reports max and mean as bucket-equivalent values (up to 1 % off); these are exact.
     this.sum += micros - 1;
     if (micros > this.maxMicros) this.maxMicros = micros;
-    const n = this.n++;
-    const h = this.histogram;
-    if (h !== null) {
-      h.record(micros);
-      return;
-    }
-    if (n === 0) {
-      this.first = micros;
-      return;
-    }
-    const pending = (this.pending ??= [this.first]);
-    pending.push(micros);
-    if (pending.length >= this.createAt) this.materialize();
+    this.n++;
+    const i = this.indexOf(micros);
+    if (i >= this.counts.length) this.grow(i);
+    this.counts[i]++;
   }
 
-  /** Creates the histogram and moves the buffered values into it. */
-  private materialize(): RecordableHistogram {
-    const h = (this.histogram = createHistogram({ lowest: 1, highest: this.highest, figures: this.figures }));
-    for (const v of this.pending ?? [this.first]) h.record(v);
-    this.pending = null;
-    return h;
+  /** The bucket of `v` (an integer ≥ 1): `v` itself below `exactBelow`, else log-linear. */
+  private indexOf(v: number): number {
+    if (v < this.exactBelow) return v;
+    if (v < 0x80000000) {
+      // Shift that brings v into [exactBelow / 2, exactBelow): its bit length minus k.
+      const shift = 32 - Math.clz32(v) - this.exactBits;
+      return shift * this.half + (v >>> shift);
+    }
+    return this.indexOfLarge(v);
+  }
+
+  /** {@link indexOf} past 2^31 µs (≈ 36 min), where bit operations no longer apply. */
+  private indexOfLarge(v: number): number {
+    let e = Math.floor(Math.log2(v));
+    if (2 ** e > v) e--;
+    else if (2 ** (e + 1) <= v) e++;
+    const shift = e - this.exactBits + 1;
+    return shift * this.half + Math.floor(v / 2 ** shift);
+  }
+
+  /** Highest value that falls in bucket `i` (what HDR's quantiles report). */
+  private highestIn(i: number): number {
+    if (i < this.exactBelow) return i;
+    const shift = Math.floor(i / this.half) - 1;
+    return (i - shift * this.half + 1) * 2 ** shift - 1;
+  }
+
+  private grow(i: number): void {
+    let size = Math.max(64, this.counts.length);
+    while (size <= i) size *= 2;
+    const counts = new Float64Array(size);
+    counts.set(this.counts);
+    this.counts = counts;
+  }
+
+  /** The value at `percentile` (0–100): HDR's rule, the highest value of the bucket reaching the rank. */
+  private valueAt(percentile: number): number {
+    const rank = Math.max(1, Math.floor((percentile / 100) * this.n + 0.5));
+    const counts = this.counts;
+    let seen = 0;
+    for (let i = 0; i < counts.length; i++) {
+      seen += counts[i];
+      if (seen >= rank) return this.highestIn(i);
+    }
+    return this.maxMicros;
   }
 
   /**
    * The current summary in ms: `count`, `mean` and `max` exact, quantiles within the histogram's
-   * precision (and never above `max`). Allocates one small object (≈ 1–2 µs: three native
-   * quantile reads).
+   * precision (and never above `max`). Allocates one small object.
    */
   snapshot(): DistributionSnapshot {
     const count = this.n;
     if (count === 0) return EMPTY_DISTRIBUTION;
     const max = this.maxMicros;
-    if (count === 1) {
-      const only = (this.first - 1) / 1000;
-      return { count, mean: only, p50: only, p95: only, p99: only, max: only };
-    }
-    // A snapshot is off the hot path: the place to create a histogram still pending.
-    const h = this.histogram ?? this.materialize();
     return {
       count,
       mean: this.sum / count / 1000,
-      p50: (Math.min(h.percentile(50), max) - 1) / 1000,
-      p95: (Math.min(h.percentile(95), max) - 1) / 1000,
-      p99: (Math.min(h.percentile(99), max) - 1) / 1000,
+      p50: (Math.min(this.valueAt(50), max) - 1) / 1000,
+      p95: (Math.min(this.valueAt(95), max) - 1) / 1000,
+      p99: (Math.min(this.valueAt(99), max) - 1) / 1000,
       max: (max - 1) / 1000,
     };
   }
 
-  /** Forgets every recorded value (an existing histogram is kept and cleared). */
+  /** Forgets every recorded value (the counts are kept, zeroed). */
   reset(): void {
-    this.histogram?.reset();
-    this.pending = null;
+    this.counts.fill(0);
     this.n = 0;
-    this.first = 0;
     this.sum = 0;
     this.maxMicros = 0;
   }
 }
+
+const EMPTY_COUNTS = new Float64Array(0);

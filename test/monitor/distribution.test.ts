@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Distribution, EMPTY_DISTRIBUTION } from '../../src/monitor/distribution';
 import { InvalidOptionError } from '../../src/errors';
@@ -61,13 +62,13 @@ describe('Distribution', () => {
     near(s.max, 1_000);
   });
 
-  it('reports a single value exactly (no histogram is needed for it)', () => {
+  it('reports a single value exactly (quantiles equal the value)', () => {
     const d = new Distribution();
     d.record(1.2345);
     expect(d.snapshot()).toEqual({ count: 1, mean: 1.235, p50: 1.235, p95: 1.235, p99: 1.235, max: 1.235 });
   });
 
-  it('keeps the first value when the histogram is created on the second', () => {
+  it('keeps the first value exact when a second one comes', () => {
     const d = new Distribution();
     d.record(100);
     d.record(1);
@@ -138,22 +139,47 @@ describe('Distribution', () => {
   });
 });
 
-describe('Distribution before its histogram exists', () => {
-  it('buffers the first values (no histogram on the hot path) and summarizes them exactly at a snapshot', () => {
-    const d = new Distribution({ figures: 1 });
-    for (const ms of [4, 1, 3, 2]) d.record(ms);
-    expect((d as unknown as { histogram: unknown }).histogram).toBeNull();
+describe('Distribution histogram layout', () => {
+  it('keeps every single value within its precision (figures 1–3), from 0 ms up to hours — also past 2^31 µs', () => {
+    // Relative width of a bucket: 1 / 2^(k−1), k = ⌈log2(2·10^figures)⌉.
+    const bound: Record<number, number> = { 1: 1 / 16, 2: 1 / 128, 3: 1 / 1024 };
+    fc.assert(
+      fc.property(fc.constantFrom(1, 2, 3), fc.double({ min: 0, max: 86_000_000, noNaN: true }), (figures, ms) => {
+        const d = new Distribution({ figures: figures as 1 | 2 | 3 });
+        d.record(0); // a second value, so p50 is read from the histogram, not from max
+        d.record(ms);
+        const s = d.snapshot();
+        const stored = Math.round(ms * 1000) / 1000;
+        expect(s.max).toBe(stored);
+        // p99 of {0, ms} is ms's bucket: its highest value, capped at max — never above, at most one bucket below.
+        expect(s.p99).toBeLessThanOrEqual(stored);
+        expect(stored - s.p99).toBeLessThanOrEqual(stored * bound[figures] + 0.001);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads quantiles by rank like HDR: 1..1000 ms uniformly', () => {
+    const d = new Distribution();
+    for (let ms = 1; ms <= 1000; ms++) d.record(ms);
     const s = d.snapshot();
-    expect(s.count).toBe(4);
-    expect(s.mean).toBe(2.5);
-    expect(s.max).toBe(4);
-    expect(s.p50).toBeGreaterThanOrEqual(1.8);
-    expect(s.p50).toBeLessThanOrEqual(2.2);
-    for (let i = 0; i < 100; i++) d.record(10);
-    const t = d.snapshot();
-    expect(t.count).toBe(104);
-    expect(t.p95).toBeGreaterThan(9);
-    expect(t.p95).toBeLessThanOrEqual(10);
-    expect(t.max).toBe(10);
+    for (const [q, v] of [[s.p50, 500], [s.p95, 950], [s.p99, 990]]) {
+      expect(q).toBeGreaterThanOrEqual(v);
+      expect(q).toBeLessThanOrEqual(v * (1 + 1 / 128));
+    }
+  });
+
+  it('grows its counts only as far as the largest value needs', () => {
+    const d = new Distribution();
+    const size = () => (d as unknown as { counts: Float64Array }).counts.length;
+    expect(size()).toBe(0);
+    d.record(0.1); // 101 µs: an exact bucket
+    expect(size()).toBeGreaterThan(101);
+    expect(size()).toBeLessThanOrEqual(256);
+    d.record(10);
+    expect(size()).toBeLessThanOrEqual(1024);
+    d.record(86_400_000);
+    expect(size()).toBeLessThanOrEqual(4096);
+    expect(d.snapshot().max).toBe(86_400_000);
   });
 });
