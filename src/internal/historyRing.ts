@@ -4,30 +4,28 @@ const STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed-out'
 const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, failed: 1, 'timed-out': 2, aborted: 3 };
 
 /**
- * The last `capacity` executions of one task, stored column-wise: times in a Float64Array,
- * attempt and status in typed arrays, payloads in plain arrays. Recording allocates nothing, and
- * — unlike one retained object (with three boxed timestamps) per attempt — leaves no objects for
- * the garbage collector to promote and trace, which is what kept timer lateness tails long when
- * hundreds of busy tasks each kept a history. `Execution` objects are built only when read.
+ * The last `capacity` executions of one task, stored column-wise: times in a double array,
+ * attempt and status packed in one small-integer array, payloads in plain arrays. Recording
+ * allocates nothing but the columns' own growth, and — unlike one retained object (with three
+ * boxed timestamps) per attempt — leaves no objects for the garbage collector to promote and
+ * trace, which is what kept timer lateness tails long when hundreds of busy tasks each kept a
+ * history. `Execution` objects are built only when read.
+ *
+ * The columns are plain JS arrays that grow by `push` until `capacity` entries, then wrap. Typed
+ * arrays were used first: each is an off-heap allocation (and external memory the GC accounts
+ * for), and 500 tasks creating theirs on the same first tick made that tick tens of ms late.
  */
 export class HistoryRing {
-  private readonly times: Float64Array; // firedAt, startedAt, endedAt per slot
-  private readonly attempts: Uint32Array;
-  private readonly statuses: Uint8Array;
-  private readonly errors: unknown[];
-  private readonly events: unknown[];
-  private readonly results: unknown[];
+  private readonly times: number[] = []; // firedAt, startedAt, endedAt per slot
+  /** attempt × 4 + status code, per slot. */
+  private readonly meta: number[] = [];
+  private readonly errors: unknown[] = [];
+  private readonly events: unknown[] = [];
+  private readonly results: unknown[] = [];
   /** Total recorded; the newest is at (count - 1) % capacity. */
   private count = 0;
 
-  constructor(private readonly capacity: number) {
-    this.times = new Float64Array(capacity * 3);
-    this.attempts = new Uint32Array(capacity);
-    this.statuses = new Uint8Array(capacity);
-    this.errors = new Array(capacity);
-    this.events = new Array(capacity);
-    this.results = new Array(capacity);
-  }
+  constructor(private readonly capacity: number) {}
 
   get size(): number {
     return Math.min(this.count, this.capacity);
@@ -43,13 +41,22 @@ export class HistoryRing {
     event: unknown,
     result: unknown,
   ): void {
-    const i = this.count++ % this.capacity;
+    const c = this.count++;
+    const meta = attempt * 4 + STATUS_CODE[status];
+    if (c < this.capacity) {
+      this.times.push(firedAt, startedAt, endedAt);
+      this.meta.push(meta);
+      this.errors.push(error);
+      this.events.push(event);
+      this.results.push(result);
+      return;
+    }
+    const i = c % this.capacity;
     const t = i * 3;
     this.times[t] = firedAt;
     this.times[t + 1] = startedAt;
     this.times[t + 2] = endedAt;
-    this.attempts[i] = attempt;
-    this.statuses[i] = STATUS_CODE[status];
+    this.meta[i] = meta;
     this.errors[i] = error;
     this.events[i] = event;
     this.results[i] = result;
@@ -63,13 +70,14 @@ export class HistoryRing {
     for (let k = 0; k < n; k++) {
       const i = (first + k) % this.capacity;
       const t = i * 3;
+      const meta = this.meta[i];
       out[k] = new ExecutionRecord(
         taskId,
-        this.attempts[i],
+        Math.floor(meta / 4),
         this.times[t],
         this.times[t + 1],
         this.times[t + 2],
-        STATUSES[this.statuses[i]],
+        STATUSES[meta % 4],
         this.errors[i],
         this.events[i],
         this.results[i],

@@ -46,6 +46,9 @@ export const EMPTY_DISTRIBUTION: DistributionSnapshot = Object.freeze({
 
 const DEFAULT_HIGHEST_MS = 86_400_000;
 
+/** Distinct buckets counted as pairs before a distribution switches to a dense array. */
+const SPARSE_MAX = 16;
+
 /**
  * A distribution of millisecond durations: `count`, `mean` and `max` exact, quantiles from a
  * log-linear histogram with HDR's layout and precision (every value kept within 1 % with the
@@ -64,9 +67,9 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
  * Quantiles are read like HDR's `valueAtPercentile`: the highest value of the bucket that holds
  * the requested rank.
  *
- * Memory: the counts are a `Float64Array` grown (by doubling) only as far as the largest value
- * seen needs — with the defaults ≈ 8 KB once values reach 10 ms, ≈ 16 KB at 1 s, at most 32 KB
- * (up to 24 h); nothing before the first value.
+ * Memory: up to 16 distinct buckets, pairs of (bucket, count) — a few hundred bytes; past that,
+ * a dense array of counts grown (by doubling) only as far as the largest value seen needs — with
+ * the defaults ≈ 8 KB once values reach 10 ms, ≈ 16 KB at 1 s, at most 32 KB (up to 24 h).
  *
  * @example
  * ```ts
@@ -77,8 +80,22 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
  * ```
  */
 export class Distribution {
-  /** Bucket counts, by index (see {@link Distribution.indexOf}); empty until the first value. */
-  private counts = EMPTY_COUNTS;
+  /**
+   * Bucket counts, by index (see {@link Distribution.indexOf}); null until more than
+   * {@link SPARSE_MAX} distinct buckets have been used. A plain array, not a typed one: typed
+   * arrays are off-heap allocations, and hundreds of tasks creating theirs on one tick made that
+   * tick late.
+   */
+  private dense: number[] | null = null;
+  /**
+   * Until then, the used buckets and their counts as pairs. Durations on a millisecond clock take
+   * few distinct values (0, 1, 2 … ms) that are far apart in bucket space: a dense array would
+   * hold hundreds of zeros for them (≈ 6 KB for values up to 3 ms).
+   */
+  private readonly keys: number[] = [];
+  private readonly vals: number[] = [];
+  /** Position in `keys` of the bucket used last (consecutive values often share one). */
+  private last = -1;
   /** Values below this are counted exactly (2^k). */
   private readonly exactBelow: number;
   private readonly exactBits: number;
@@ -125,8 +142,40 @@ export class Distribution {
     if (micros > this.maxMicros) this.maxMicros = micros;
     this.n++;
     const i = this.indexOf(micros);
-    if (i >= this.counts.length) this.grow(i);
-    this.counts[i]++;
+    const dense = this.dense;
+    if (dense !== null) {
+      if (i >= dense.length) this.grow(dense, i);
+      dense[i]++;
+      return;
+    }
+    const keys = this.keys;
+    if (this.last >= 0 && keys[this.last] === i) {
+      this.vals[this.last]++;
+      return;
+    }
+    for (let k = 0; k < keys.length; k++) {
+      if (keys[k] === i) {
+        this.vals[k]++;
+        this.last = k;
+        return;
+      }
+    }
+    if (keys.length < SPARSE_MAX) {
+      this.last = keys.push(i) - 1;
+      this.vals.push(1);
+      return;
+    }
+    this.densify(i)[i]++;
+  }
+
+  /** Moves the pairs into a dense array reaching index `i` (once, when the pairs are full). */
+  private densify(i: number): number[] {
+    const dense: number[] = [];
+    this.grow(dense, Math.max(i, ...this.keys));
+    for (let k = 0; k < this.keys.length; k++) dense[this.keys[k]] = this.vals[k];
+    this.keys.length = this.vals.length = 0;
+    this.last = -1;
+    return (this.dense = dense);
   }
 
   /** The bucket of `v` (an integer ≥ 1): `v` itself below `exactBelow`, else log-linear. */
@@ -156,22 +205,29 @@ export class Distribution {
     return (i - shift * this.half + 1) * 2 ** shift - 1;
   }
 
-  private grow(i: number): void {
-    let size = Math.max(64, this.counts.length);
+  /** Extends `counts` with zeros to a power-of-two length above index `i`. */
+  private grow(counts: number[], i: number): void {
+    let size = Math.max(64, counts.length);
     while (size <= i) size *= 2;
-    const counts = new Float64Array(size);
-    counts.set(this.counts);
-    this.counts = counts;
+    while (counts.length < size) counts.push(0);
   }
 
   /** The value at `percentile` (0–100): HDR's rule, the highest value of the bucket reaching the rank. */
   private valueAt(percentile: number): number {
     const rank = Math.max(1, Math.floor((percentile / 100) * this.n + 0.5));
-    const counts = this.counts;
     let seen = 0;
-    for (let i = 0; i < counts.length; i++) {
-      seen += counts[i];
-      if (seen >= rank) return this.highestIn(i);
+    const dense = this.dense;
+    if (dense !== null) {
+      for (let i = 0; i < dense.length; i++) {
+        seen += dense[i];
+        if (seen >= rank) return this.highestIn(i);
+      }
+      return this.maxMicros;
+    }
+    const order = this.keys.map((_, k) => k).sort((a, b) => this.keys[a] - this.keys[b]);
+    for (const k of order) {
+      seen += this.vals[k];
+      if (seen >= rank) return this.highestIn(this.keys[k]);
     }
     return this.maxMicros;
   }
@@ -194,13 +250,14 @@ export class Distribution {
     };
   }
 
-  /** Forgets every recorded value (the counts are kept, zeroed). */
+  /** Forgets every recorded value (dense counts are kept, zeroed). */
   reset(): void {
-    this.counts.fill(0);
+    this.dense?.fill(0);
+    this.keys.length = this.vals.length = 0;
+    this.last = -1;
     this.n = 0;
     this.sum = 0;
     this.maxMicros = 0;
   }
 }
 
-const EMPTY_COUNTS = new Float64Array(0);

@@ -169,17 +169,47 @@ describe('Distribution histogram layout', () => {
     }
   });
 
-  it('grows its counts only as far as the largest value needs', () => {
+  it('counts few distinct values as pairs, then switches to dense counts grown only as far as the largest value needs', () => {
     const d = new Distribution();
-    const size = () => (d as unknown as { counts: Float64Array }).counts.length;
-    expect(size()).toBe(0);
-    d.record(0.1); // 101 µs: an exact bucket
-    expect(size()).toBeGreaterThan(101);
-    expect(size()).toBeLessThanOrEqual(256);
-    d.record(10);
-    expect(size()).toBeLessThanOrEqual(1024);
+    const inner = d as unknown as { dense: number[] | null; keys: number[] };
+    for (let k = 0; k < 3; k++) for (const ms of [0, 1, 2, 3, 10, 250]) d.record(ms);
+    expect(inner.dense).toBeNull();
+    expect(inner.keys.length).toBe(6);
+    let s = d.snapshot();
+    expect([s.count, s.max]).toEqual([18, 250]);
+    expect(s.p50).toBeGreaterThanOrEqual(2);
+    expect(s.p50).toBeLessThanOrEqual(2.02);
+    for (let ms = 100; ms < 120; ms++) d.record(ms); // 20 more distinct buckets
+    expect(inner.dense).not.toBeNull();
+    expect(inner.dense!.length).toBeLessThanOrEqual(2048);
+    s = d.snapshot();
+    expect(s.count).toBe(38);
+    // Rank 19 of 38: 15 values up to 10 ms, then 100, 101, 102, 103.
+    expect(s.p50).toBeGreaterThanOrEqual(103);
+    expect(s.p50).toBeLessThanOrEqual(103 * 1.01);
     d.record(86_400_000);
-    expect(size()).toBeLessThanOrEqual(4096);
+    expect(inner.dense!.length).toBeLessThanOrEqual(4096);
     expect(d.snapshot().max).toBe(86_400_000);
+  });
+
+  it('gives the same quantiles from pairs and from dense counts (any values, any order)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 60 }), (values) => {
+        const sparse = new Distribution();
+        const dense = new Distribution();
+        // Force `dense` past its pairs first with 17 distinct values, then forget them.
+        for (let k = 0; k < 17; k++) dense.record(k * 1000);
+        (dense as unknown as { n: number }).n = 0;
+        (dense as unknown as { dense: number[] }).dense.fill(0);
+        (dense as unknown as { sum: number; maxMicros: number }).sum = 0;
+        (dense as unknown as { maxMicros: number }).maxMicros = 0;
+        for (const v of values) {
+          sparse.record(v / 10);
+          dense.record(v / 10);
+        }
+        expect(sparse.snapshot()).toEqual(dense.snapshot());
+      }),
+      { numRuns: 200 },
+    );
   });
 });
