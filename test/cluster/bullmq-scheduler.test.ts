@@ -94,7 +94,10 @@ describe('Schedulers sharing a BullMQ queue through eventTrigger(fromBullMQ(…)
     // Jobs arrive once both listen, so neither drains the queue before the other has started.
     await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 45_000)));
     const jobIds = await addJobs(queue, N);
-    await until(async () => (await queue.getJobCounts('completed')).completed === N, 45_000, 'all jobs completed');
+    await until(async () => (await queue.getJobCounts('completed')).completed === N, 90_000, 'all jobs completed');
+    // A job is completed in Redis before its replica has printed (and the test read) its 'done'
+    // line: stop both (their last line comes after every run's) before reading their logs.
+    const finals = await Promise.all([a, b].map(stop));
 
     expect(await queue.getJobCounts('active', 'waiting', 'delayed', 'failed', 'completed')).toEqual({
       active: 0,
@@ -118,11 +121,10 @@ describe('Schedulers sharing a BullMQ queue through eventTrigger(fromBullMQ(…)
     expectConcurrencyLimit(a);
     expectConcurrencyLimit(b);
 
-    const finals = await Promise.all([a, b].map(stop));
     for (const f of finals) expect((f.stats as Array<{ failures: number }>)[0].failures).toBe(0);
     expectClean(a);
     expectClean(b);
-  }, 60_000);
+  }, 180_000);
 
   it('a replica killed mid-way (SIGKILL) loses no job; only its jobs in flight run again, elsewhere, after the stall check', async () => {
     const lockDuration = 1_000;
@@ -144,7 +146,9 @@ describe('Schedulers sharing a BullMQ queue through eventTrigger(fromBullMQ(…)
     expect(inFlight, 'a had runs in flight when it was killed').toContain(hanging);
     expect(inFlight.length).toBeLessThanOrEqual(MAX_RUNNING);
 
-    await until(async () => (await queue.getJobCounts('completed')).completed === N, 45_000, 'all jobs completed');
+    await until(async () => (await queue.getJobCounts('completed')).completed === N, 90_000, 'all jobs completed');
+    // As above: b's log is complete only once it has stopped.
+    await stop(b);
     expect(await queue.getJobCounts('active', 'waiting', 'delayed', 'failed', 'completed')).toEqual({
       active: 0,
       waiting: 0,
@@ -185,10 +189,9 @@ describe('Schedulers sharing a BullMQ queue through eventTrigger(fromBullMQ(…)
     expect(twice).toContain(hanging);
 
     expectConcurrencyLimit(b);
-    await stop(b);
     expectClean(b);
     expect(a.messages.filter((m) => 'unhandled' in m)).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
 
 /** Resolves once the child's stdio streams are closed (after 'exit', its last output may still be in the pipe). */

@@ -248,6 +248,12 @@ describe('fromBullMQ across processes', () => {
     await Promise.all([a, b].map((c) => c.waitFor((m) => m.ready === true, 45_000)));
     await addJobs(queue, N);
     await until(async () => (await queue.getJobCounts('completed')).completed === N, 60_000, 'all jobs completed');
+    // A job is completed in Redis before its consumer has printed (and the test read) its 'done'
+    // line: stop both and read their output to the end before counting the lines.
+    for (const c of [a, b]) c.send('stop');
+    const exits = await Promise.all([a.exited, b.exited]);
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    await Promise.all([a, b].map(closed));
     const done = [...a.messages, ...b.messages].filter((m) => 'done' in m).map((m) => m.done);
     const starts = [...a.messages, ...b.messages].filter((m) => 'start' in m).map((m) => m.start);
     expect(done).toHaveLength(N);
@@ -261,9 +267,6 @@ describe('fromBullMQ across processes', () => {
     expect(await queue.getJobCounts('active', 'waiting', 'failed', 'completed')).toEqual({ active: 0, waiting: 0, failed: 0, completed: N });
     const jobs = await queue.getJobs(['completed'], 0, N);
     expect(new Set(jobs.map((j) => j.returnvalue))).toEqual(new Set(['a', 'b']));
-    for (const c of [a, b]) c.send('stop');
-    const exits = await Promise.all([a.exited, b.exited]);
-    expect(exits.map((e) => e.code)).toEqual([0, 0]);
   }, 120_000);
 
   it('a process killed mid-run (SIGKILL) loses no job: its job runs again elsewhere after the stall check', async () => {
@@ -280,8 +283,14 @@ describe('fromBullMQ across processes', () => {
     a.process.kill('SIGKILL');
     const killedAt = Date.now();
     expect((await a.exited).signal).toBe('SIGKILL');
+    await closed(a); // every line a wrote before it died has been read
 
     await until(async () => (await queue.getJobCounts('completed')).completed === N, 60_000, 'all jobs completed');
+    // A job is completed in Redis before b has printed (and the test read) its 'done' line: stop b
+    // and read its output to the end before counting the lines.
+    b.send('stop');
+    expect((await b.exited).code).toBe(0);
+    await closed(b);
     const rerun = await b.waitFor((m) => m.done === hanging, 1_000);
     expect(rerun.done).toBe(hanging);
     // Not before the dead process's lock could lapse: it was last renewed at most
@@ -302,10 +311,16 @@ describe('fromBullMQ across processes', () => {
     expect(twice).toEqual([hanging]);
     expectOneAtATime(b);
     expect(await queue.getJobCounts('active', 'waiting', 'failed', 'completed')).toEqual({ active: 0, waiting: 0, failed: 0, completed: N });
-    b.send('stop');
-    expect((await b.exited).code).toBe(0);
   }, 120_000);
 });
+
+/** Resolves once the child's stdio streams are closed (after 'exit', its last output may still be in the pipe). */
+function closed(c: Child): Promise<void> {
+  return new Promise((resolve) => {
+    if (c.process.stdout?.closed) resolve();
+    else c.process.once('close', () => resolve());
+  });
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
