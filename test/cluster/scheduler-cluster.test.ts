@@ -71,6 +71,16 @@ async function startReplicas(specs: readonly ReplicaSpec[], common: Common): Pro
   return replicas;
 }
 
+/**
+ * Sends 'stop' to the replicas once the wall clock reaches `at`. The tests that need a minimum
+ * stretch of time after some event (a kill, an outage) stop the replicas relative to that event,
+ * not after a fixed duration from their start: on a loaded machine the event itself can come late.
+ */
+async function stopAt(replicas: readonly Replica[], at: number): Promise<void> {
+  await sleep(Math.max(0, at - Date.now()));
+  for (const r of replicas) r.child.send('stop');
+}
+
 /** Waits for the replica's final line and its exit (code 0: it exits by itself, nothing leaked). */
 async function stopped(r: Replica, timeoutMs = 30_000): Promise<Message> {
   const last = await r.child.waitFor((m) => m.stopped === true, timeoutMs);
@@ -84,6 +94,18 @@ const runsOf = (r: Replica, task: string) => of(r, 'run', task).map((m) => m.fir
 const claimsOf = (r: Replica, task: string, at: number) => of(r, 'claim', task).filter((m) => m.scheduledAt === at);
 const startedClock = (r: Replica) => r.child.messages.find((m) => m.started === true)!.clock as number;
 const stoppedClock = (r: Replica) => r.child.messages.find((m) => m.stopped === true)!.clock as number;
+
+/**
+ * True when `r`'s clock had already passed occurrence `g` when it claimed an earlier occurrence of
+ * the task: its timer woke that late (a stalled event loop on a loaded machine), and by design an
+ * interval or cron trigger then fires once and resumes on the grid after now — it never fires `g`.
+ */
+function wokeLatePast(r: Replica, task: string, g: number): boolean {
+  return of(r, 'claim', task).some((m) => (m.scheduledAt as number) < g && (m.calledAt as number) >= g);
+}
+
+/** The replicas (of `replicas`) whose timer fired occurrence `g`: all but those that woke late past it. */
+const firedBy = (replicas: readonly Replica[], task: string, g: number) => replicas.filter((r) => !wokeLatePast(r, task, g));
 
 /** Multiples of `step` strictly between `from` and `to`. */
 function grid(step: number, from: number, to: number): number[] {
@@ -148,14 +170,19 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
 
       const expected = window(task, replicas);
       expect(expected.length, task).toBeGreaterThanOrEqual(task === 'tick' ? 35 : 3);
-      expect(expected.filter((g) => !all.includes(g)), `${task} missed`).toEqual([]);
+      // Only a replica whose timer woke late past an occurrence may have left it out (see wokeLatePast);
+      // most occurrences were fired by all three.
+      expect(expected.filter((g) => firedBy(replicas, task, g).length === 3).length, task).toBeGreaterThanOrEqual(expected.length / 2);
+      expect(expected.filter((g) => !all.includes(g) && firedBy(replicas, task, g).length > 0), `${task} missed`).toEqual([]);
 
-      // Each replica claimed each occurrence once: one owner, the others refused 'claimed-elsewhere'.
+      // Each replica that fired an occurrence claimed it once: one owner, the others refused 'claimed-elsewhere'.
       for (const g of expected) {
-        const claims = replicas.flatMap((r) => claimsOf(r, task, g));
+        const fired = firedBy(replicas, task, g);
+        for (const r of replicas.filter((x) => !fired.includes(x))) expect(claimsOf(r, task, g), `${r.label} ${task} @ ${g}`).toEqual([]);
+        if (fired.length === 0) continue;
+        const claims = fired.flatMap((r) => claimsOf(r, task, g));
         expect(claims.map((c) => c.owned === true ? 'owned' : c.reason).sort(), `${task} @ ${g}`).toEqual([
-          'claimed-elsewhere',
-          'claimed-elsewhere',
+          ...fired.slice(1).map(() => 'claimed-elsewhere'),
           'owned',
         ]);
         const owner = claims.find((c) => c.owned === true)!;
@@ -177,13 +204,15 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
         { label: 'b', offset: 0 },
         { label: 'c', offset: -SKEW },
       ],
-      { durationMs: 5_000, leaseMs },
+      // Stopped by the test 2.5 s after the kill (durationMs is only a safety net).
+      { durationMs: 30_000, leaseMs },
     );
     await sleep(2_500);
     a.child.process.kill('SIGKILL');
     const killedAt = Date.now();
     expect((await a.child.exited).signal).toBe('SIGKILL');
     const aClockAtKill = killedAt + a.offset;
+    await stopAt([b, c], killedAt + 2_500);
     await Promise.all([b, c].map((r) => stopped(r)));
     expectNoUnhandled([a, b, c]);
 
@@ -194,15 +223,17 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
       expect(runsOf(a, task).filter((g) => g > aClockAtKill), 'a ran after it was killed?').toEqual([]);
 
       const expected = grid(STEP[task], Math.max(...[a, b, c].map(startedClock)), Math.min(...survivors.map(stoppedClock)) - END_MARGIN);
-      const missed = expected.filter((g) => !all.includes(g));
+      // (An occurrence that every survivor's timer woke late past, and a did not run, was fired by
+      // a at most: see wokeLatePast.)
+      const missed = expected.filter((g) => !all.includes(g) && firedBy(survivors, task, g).length > 0);
       // At most one occurrence of each task is lost: one whose time had come on a's clock before the
-      // kill, that a did not run, and that both survivors were refused as 'claimed-elsewhere' — a
+      // kill, that a did not run, and that the survivors were refused as 'claimed-elsewhere' — a
       // claimed it (the SET succeeded) and died before running it.
       expect(missed.length, `${task} missed ${JSON.stringify(missed)}`).toBeLessThanOrEqual(1);
       for (const g of missed) {
         expect(g).toBeLessThanOrEqual(aClockAtKill + 5);
         expect(g).toBeGreaterThan(aClockAtKill - 1_000);
-        for (const r of survivors) expect(claimsOf(r, task, g).map((m) => m.reason), `${r.label} ${task} @ ${g}`).toEqual(['claimed-elsewhere']);
+        for (const r of firedBy(survivors, task, g)) expect(claimsOf(r, task, g).map((m) => m.reason), `${r.label} ${task} @ ${g}`).toEqual(['claimed-elsewhere']);
       }
 
       // Every occurrence after the kill is run by a survivor — at once: a lease covers only the
@@ -211,7 +242,7 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
       const afterLease = afterKill.filter((g) => g > aClockAtKill + leaseMs);
       expect(afterLease.length, task).toBeGreaterThanOrEqual(task === 'tick' ? 10 : 1);
       const bySurvivors = survivors.flatMap((r) => runsOf(r, task));
-      expect(afterKill.filter((g) => !bySurvivors.includes(g)), `${task} not run after the kill`).toEqual([]);
+      expect(afterKill.filter((g) => !bySurvivors.includes(g) && firedBy(survivors, task, g).length > 0), `${task} not run after the kill`).toEqual([]);
     }
   }, 60_000);
 
@@ -235,16 +266,18 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
       const all = [a, b, c].flatMap((r) => runsOf(r, task));
       expect(repeated(all), `${task} ran twice`).toEqual([]);
       const expected = grid(STEP[task], Math.max(...[a, b, c].map(startedClock)), Math.min(stoppedClock(b), stoppedClock(c)) - END_MARGIN);
-      const missed = expected.filter((g) => !all.includes(g));
+      // (Not counted: an occurrence every survivor's timer woke late past, that a did not fire either.)
+      const nobodyFired = (g: number) => firedBy([b, c], task, g).length === 0 && claimsOf(a, task, g).length === 0;
+      const missed = expected.filter((g) => !all.includes(g) && !nobodyFired(g));
       // Lost: exactly the occurrences a owned (its claim succeeded) and never ran.
       const ownedByA = of(a, 'claim', task).filter((m) => m.owned === true).map((m) => m.scheduledAt as number);
       const ownedNotRun = ownedByA.filter((g) => !runsOf(a, task).includes(g) && expected.includes(g));
       expect(missed, task).toEqual(ownedNotRun);
       if (task === 'tick') expect(missed).toEqual([lost]);
       for (const g of missed) {
-        for (const r of [b, c]) expect(claimsOf(r, task, g).map((m) => m.reason), `${r.label} ${task} @ ${g}`).toEqual(['claimed-elsewhere']);
+        for (const r of firedBy([b, c], task, g)) expect(claimsOf(r, task, g).map((m) => m.reason), `${r.label} ${task} @ ${g}`).toEqual(['claimed-elsewhere']);
       }
-      expect(expected.filter((g) => g > lost + STEP[task] && !all.includes(g)), `${task} after the loss`).toEqual([]);
+      expect(expected.filter((g) => g > lost + STEP[task] && !all.includes(g) && !nobodyFired(g)), `${task} after the loss`).toEqual([]);
     }
   }, 60_000);
 
@@ -255,10 +288,12 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
         { label: 'b', offset: 0, local: true },
         { label: 'c', offset: -SKEW, local: true },
       ],
-      { durationMs: 6_500 },
+      // Stopped by the test 3.5 s after Redis is back (durationMs is only a safety net).
+      { durationMs: 30_000 },
     );
     await sleep(2_000);
     // What redis.down(1_000) does, with the instants recorded: kill (like a crash), 1 s, start again.
+    const killAt = Date.now(); // the server may be gone from here on; deadAt: it surely is
     await redis.kill();
     const deadAt = Date.now();
     await sleep(1_000);
@@ -267,6 +302,9 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
     const upAt = Date.now();
     // The processes are still alive through the outage.
     for (const r of replicas) expect(r.child.process.exitCode, r.label).toBeNull();
+    // Restarting redis-server can take a while on a loaded machine: the recovery window (checked
+    // below: at least 10 ticks after upAt + 2 s) is measured from upAt, not from the replicas' start.
+    await stopAt(replicas, upAt + 3_500);
     const finals = await Promise.all(replicas.map((r) => stopped(r)));
     expectNoUnhandled(replicas);
     // ioredis's own back-off: a handful of reconnection errors, not a storm.
@@ -283,13 +321,19 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
 
       for (const g of expected) {
         const runs = all.filter((t) => t === g).length;
-        const claims = replicas.map((r) => claimsOf(r, task, g));
-        for (const [i, cs] of claims.entries()) expect(cs.length, `${replicas[i].label} claims of ${task} @ ${g}`).toBe(1);
-        const reasons = claims.map((cs) => (cs[0].owned === true ? 'owned' : (cs[0].reason as string)));
-        if (g < deadAt - 50 || g > resumeBy) {
-          // Before the outage and once recovered: one run, the other two refused 'claimed-elsewhere'.
+        // Each replica claimed the occurrence once, unless its timer woke late past it (see wokeLatePast).
+        const fired = firedBy(replicas, task, g);
+        for (const r of replicas) expect(claimsOf(r, task, g).length, `${r.label} claims of ${task} @ ${g}`).toBe(fired.includes(r) ? 1 : 0);
+        const claims = fired.map((r) => claimsOf(r, task, g)[0]);
+        const reasons = claims.map((c) => (c.owned === true ? 'owned' : (c.reason as string)));
+        // Claimed (wall clock) before the kill began: the claim was answered by a live server.
+        const claimedBeforeKill = fired.every((r) => (claimsOf(r, task, g)[0].calledAt as number) - r.offset < killAt - 50);
+        if (fired.length === 0) {
+          expect(runs, `${task} @ ${g}: fired by no replica`).toBe(0);
+        } else if (claimedBeforeKill || g > resumeBy) {
+          // Before the outage and once recovered: one run, the others refused 'claimed-elsewhere'.
           expect(runs, `${task} @ ${g} (deadAt ${deadAt}, upAt ${upAt})`).toBe(1);
-          expect(reasons.sort(), `${task} @ ${g}`).toEqual(['claimed-elsewhere', 'claimed-elsewhere', 'owned']);
+          expect(reasons.sort(), `${task} @ ${g}`).toEqual([...fired.slice(1).map(() => 'claimed-elsewhere'), 'owned']);
         } else if (runs === 0) {
           // Not run: fail closed on every replica, each with an outage reason.
           for (const reason of reasons) expect(UNAVAILABLE, `${task} @ ${g}: ${reasons}`).toContain(reason);
@@ -306,14 +350,23 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
       for (const r of replicas) {
         const { refused, skipped } = refusalsAndSkips(r, task);
         expect(skipped, `${r.label} ${task}`).toEqual(refused);
-        if (task === 'tick') expect((refused['redis-unavailable'] ?? 0) + (refused['claim-timeout'] ?? 0), r.label).toBeGreaterThanOrEqual(8);
+        const lateInOutage = expected.filter((g) => inOutage(g) && wokeLatePast(r, task, g)).length;
+        if (task === 'tick') expect((refused['redis-unavailable'] ?? 0) + (refused['claim-timeout'] ?? 0) + lateInOutage, r.label).toBeGreaterThanOrEqual(8);
       }
     }
 
     // Local tasks are unaffected: each replica kept running its own during the outage.
+    // Every occurrence of its grid (first run + k × 100 ms) in the outage ran, but those its timer
+    // woke late past (a run of an earlier occurrence started at or after it; see wokeLatePast).
     for (const r of replicas) {
-      const during = runsOf(r, 'local').filter((at) => at - r.offset > deadAt + 50 && at - r.offset < restartAt - 50);
-      expect(during.length, `${r.label} local runs during the outage`).toBeGreaterThanOrEqual(7);
+      const local = of(r, 'run', 'local');
+      const first = local[0].firedAt as number;
+      const outage = grid(TICK, deadAt + 50 + r.offset - first, restartAt - 50 + r.offset - first).map((t) => t + first);
+      const during = outage.filter((g) => local.some((m) => m.firedAt === g));
+      const late = outage.filter((g) => !during.includes(g) && local.some((m) => (m.firedAt as number) < g && (m.clock as number) >= g));
+      expect(outage.length, r.label).toBeGreaterThanOrEqual(7);
+      expect(outage.filter((g) => !during.includes(g) && !late.includes(g)), `${r.label} local occurrences not run during the outage`).toEqual([]);
+      expect(during.length, `${r.label} local runs during the outage`).toBeGreaterThanOrEqual(outage.length / 2);
       expect(of(r, 'skipped', 'local'), r.label).toEqual([]);
     }
   }, 60_000);
