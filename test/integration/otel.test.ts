@@ -265,7 +265,9 @@ let n = 0;
 s.addTask({ name: 'work', priority: 3, triggers: [periodicTrigger({ interval: 10 })], retry: { maxRetries: 1 },
   run: async () => { await new Promise((r) => setTimeout(r, 1)); if (++n % 2 === 0) throw new Error('every other'); } });
 s.start();
-await new Promise((r) => setTimeout(r, 200));
+// Until a few runs (and a failure) were recorded: a fixed wait may see a single run on a loaded machine.
+const enough = () => { const t = s.stats().tasks[0]; return t.runs > 3 && t.failures > 0; };
+for (const end = Date.now() + 30_000; !enough() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
 const stats = s.stats();
 await s.stop();
 const before = attempts();
@@ -292,5 +294,5 @@ console.log(JSON.stringify({ runs: stats.tasks[0].runs, failures: stats.tasks[0]
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });

@@ -521,7 +521,12 @@ describe('process hygiene (child process, real time)', () => {
   // grandchild that a kill of the CLI leaves running).
   const tsxLoader = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 
-  function runChild(unref: boolean, waitMs: number): Promise<{ exited: boolean; code: number | null; stdout: string }> {
+  /**
+   * Runs the child and kills it when it has not exited within `waitMs` — or, with `aliveMs`, once it
+   * has been alive for `aliveMs` after printing its line (starting tsx can take seconds on a loaded
+   * machine: that must not count as the time the scheduler kept the process alive).
+   */
+  function runChild(unref: boolean, waitMs: number, aliveMs?: number): Promise<{ exited: boolean; code: number | null; stdout: string }> {
     const dir = mkdtempSync(join(tmpdir(), 'rxbt-unref-'));
     const script = join(dir, 'child.ts');
     writeFileSync(
@@ -537,12 +542,21 @@ describe('process hygiene (child process, real time)', () => {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, ['--import', tsxLoader, script], { stdio: ['ignore', 'pipe', 'inherit'] });
       let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      const timer = setTimeout(() => {
+      const giveUp = () => {
         child.kill('SIGKILL');
         rmSync(dir, { recursive: true, force: true });
         resolve({ exited: false, code: null, stdout });
-      }, waitMs);
+      };
+      let timer = setTimeout(giveUp, waitMs);
+      let printed = false;
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (aliveMs !== undefined && !printed && stdout.includes('\n')) {
+          printed = true;
+          clearTimeout(timer);
+          timer = setTimeout(giveUp, aliveMs);
+        }
+      });
       child.on('exit', (code) => {
         clearTimeout(timer);
         rmSync(dir, { recursive: true, force: true });
@@ -553,18 +567,18 @@ describe('process hygiene (child process, real time)', () => {
 
   it('unref: true lets the process exit while only the scheduler timers remain; the library installs no signal handlers', async () => {
     vi.useRealTimers();
-    const r = await runChild(true, 15_000);
+    const r = await runChild(true, 45_000);
     expect(r.exited).toBe(true);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim())).toEqual([0, 0, 0]);
-  });
+  }, 60_000);
 
   it('without unref the scheduler keeps the process alive', async () => {
     vi.useRealTimers();
-    const r = await runChild(false, 4_000);
+    const r = await runChild(false, 45_000, 3_000);
     expect(r.stdout.trim()).toBe('[0,0,0]');
     expect(r.exited).toBe(false);
-  });
+  }, 60_000);
 });
 
 describe('waits beyond 2^31−1 ms (real timers)', () => {
