@@ -4,28 +4,31 @@ const STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed-out'
 const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, failed: 1, 'timed-out': 2, aborted: 3 };
 
 /**
- * The last `capacity` executions of one task, stored column-wise: times in a double array,
- * attempt and status packed in one small-integer array, payloads in plain arrays. Recording
- * allocates nothing but the columns' own growth, and — unlike one retained object (with three
- * boxed timestamps) per attempt — leaves no objects for the garbage collector to promote and
- * trace, which is what kept timer lateness tails long when hundreds of busy tasks each kept a
- * history. `Execution` objects are built only when read.
+ * The last `capacity` executions of one task, stored column-wise: the three times and the packed
+ * attempt/status of each in one `Float64Array`, payloads in plain arrays. Recording allocates
+ * nothing, and — unlike one retained object (with three boxed timestamps) per attempt — leaves
+ * no objects for the garbage collector to promote and trace, which is what kept timer lateness
+ * tails long when hundreds of busy tasks each kept a history. `Execution` objects are built only
+ * when read.
  *
- * The columns are plain JS arrays that grow by `push` until `capacity` entries, then wrap. Typed
- * arrays were used first: each is an off-heap allocation (and external memory the GC accounts
- * for), and 500 tasks creating theirs on the same first tick made that tick tens of ms late.
+ * What the GC sees is kept small on purpose: the numbers live in one typed array (off the JS heap:
+ * never scanned, never copied by a scavenge), allocated once, full size, on the first record; the
+ * payload columns (error, event, result) exist only once a payload other than `undefined` has
+ * been recorded — a heartbeat that returns nothing has none. (Plain arrays grown by `push` were
+ * tried: 500 tasks' histories growing during the timer benchmark turned into 10–35 ms scavenges.)
  */
 export class HistoryRing {
-  private readonly times: number[] = []; // firedAt, startedAt, endedAt per slot
-  /** attempt × 4 + status code, per slot. */
-  private readonly meta: number[] = [];
-  private readonly errors: unknown[] = [];
-  private readonly events: unknown[] = [];
-  private readonly results: unknown[] = [];
+  /** firedAt, startedAt, endedAt, attempt × 4 + status code — four per slot. */
+  private readonly numbers: Float64Array;
+  private errors: unknown[] | null = null;
+  private events: unknown[] | null = null;
+  private results: unknown[] | null = null;
   /** Total recorded; the newest is at (count - 1) % capacity. */
   private count = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacity: number) {
+    this.numbers = new Float64Array(capacity * 4);
+  }
 
   get size(): number {
     return Math.min(this.count, this.capacity);
@@ -41,25 +44,16 @@ export class HistoryRing {
     event: unknown,
     result: unknown,
   ): void {
-    const c = this.count++;
-    const meta = attempt * 4 + STATUS_CODE[status];
-    if (c < this.capacity) {
-      this.times.push(firedAt, startedAt, endedAt);
-      this.meta.push(meta);
-      this.errors.push(error);
-      this.events.push(event);
-      this.results.push(result);
-      return;
-    }
-    const i = c % this.capacity;
-    const t = i * 3;
-    this.times[t] = firedAt;
-    this.times[t + 1] = startedAt;
-    this.times[t + 2] = endedAt;
-    this.meta[i] = meta;
-    this.errors[i] = error;
-    this.events[i] = event;
-    this.results[i] = result;
+    const i = this.count++ % this.capacity;
+    const t = i * 4;
+    const numbers = this.numbers;
+    numbers[t] = firedAt;
+    numbers[t + 1] = startedAt;
+    numbers[t + 2] = endedAt;
+    numbers[t + 3] = attempt * 4 + STATUS_CODE[status];
+    if (error !== undefined || this.errors !== null) (this.errors ??= new Array(this.capacity))[i] = error;
+    if (event !== undefined || this.events !== null) (this.events ??= new Array(this.capacity))[i] = event;
+    if (result !== undefined || this.results !== null) (this.results ??= new Array(this.capacity))[i] = result;
   }
 
   /** The kept executions, oldest first, as new objects. */
@@ -69,18 +63,18 @@ export class HistoryRing {
     const first = this.count - n;
     for (let k = 0; k < n; k++) {
       const i = (first + k) % this.capacity;
-      const t = i * 3;
-      const meta = this.meta[i];
+      const t = i * 4;
+      const meta = this.numbers[t + 3];
       out[k] = new ExecutionRecord(
         taskId,
         Math.floor(meta / 4),
-        this.times[t],
-        this.times[t + 1],
-        this.times[t + 2],
+        this.numbers[t],
+        this.numbers[t + 1],
+        this.numbers[t + 2],
         STATUSES[meta % 4],
-        this.errors[i],
-        this.events[i],
-        this.results[i],
+        this.errors?.[i],
+        this.events?.[i],
+        this.results?.[i],
       );
     }
     return out;
