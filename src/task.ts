@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors';
 import { HistoryRing } from './internal/historyRing';
-import { TASK_DISTRIBUTION_OPTIONS, TaskStats } from './monitor/taskStats';
+import { TaskStats } from './monitor/taskStats';
 export { ExecutionRecord } from './internal/historyRing';
 import type { FireQueue } from './internal/fireQueue';
 import type { WaitingRun } from './internal/readyQueue';
@@ -229,7 +229,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
 
   /** @internal */
   stats(): TaskStats {
-    return (this.counters ??= new TaskStats(TASK_DISTRIBUTION_OPTIONS));
+    return (this.counters ??= new TaskStats());
   }
 
   /** @internal keeps one attempt in the bounded history */
