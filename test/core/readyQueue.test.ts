@@ -64,7 +64,7 @@ function referenceOrder(items: WaitingRun<T>[], agingMs: number): number[] {
 
 type Op =
   | { op: 'fire'; task: number; dt: number }
-  | { op: 'late'; task: number; back: number } // a fire coming back with an older seq (retry, held fire)
+  | { op: 'late'; task: number; back: number } // a fire coming back with an older seq (retry, held fire); seqs stay unique, as in the scheduler
   | { op: 'shift' }
   | { op: 'remove'; task: number };
 
@@ -84,6 +84,7 @@ describe('ReadyQueue (priority buckets + overflow heap)', () => {
           const q = new ReadyQueue<T>(agingMs);
           let model: WaitingRun<T>[] = [];
           let seq = 0;
+          let lates = 0;
           let now = 1000;
           for (const o of ops) {
             if (o.op === 'fire') {
@@ -92,7 +93,7 @@ describe('ReadyQueue (priority buckets + overflow heap)', () => {
               q.push(run.task, run.at, run.seq, run.event, undefined, 'event');
               model.push(run);
             } else if (o.op === 'late') {
-              const run = { task: tasks[o.task], at: now - o.back, seq: seq - o.back + 0.5, event: 'late', ack: undefined, kind: 'periodic', attempt: 0 };
+              const run = { task: tasks[o.task], at: now - o.back, seq: seq - o.back + ++lates / 1000, event: 'late', ack: undefined, kind: 'periodic', attempt: 0 };
               if (o.back % 2) q.push(run.task, run.at, run.seq, run.event, undefined, run.kind);
               else q.pushRun({ ...run, attempt: 2 });
               model.push(o.back % 2 ? run : { ...run, attempt: 2 });
