@@ -104,7 +104,11 @@ export class ReadyQueue<T extends Prioritized> {
       bucket.shift(out);
       out.attempt = 0;
       if (bucket.size === 0) this.removeTop();
-      else {
+      else if (this.agingMs === 0) {
+        // Without aging a bucket's key is its priority, which no other bucket has: its place
+        // among the buckets cannot change.
+        bucket.headSeqNo = bucket.headSeq();
+      } else {
         bucket.headKey = this.keyOf(bucket.headTask(), bucket.headAt());
         bucket.headSeqNo = bucket.headSeq();
         this.siftDown(0);
