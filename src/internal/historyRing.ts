@@ -5,21 +5,22 @@ const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, f
 
 /**
  * The last `capacity` executions of one task, stored column-wise: the three times and the packed
- * attempt/status of each in one `Float64Array`, payloads in plain arrays. Recording allocates
+ * attempt/status of each in one array of doubles, payloads in plain arrays. Recording allocates
  * nothing, and — unlike one retained object (with three boxed timestamps) per attempt — leaves
  * no objects for the garbage collector to promote and trace, which is what kept timer lateness
  * tails long when hundreds of busy tasks each kept a history. `Execution` objects are built only
  * when read.
  *
- * What the GC sees is kept small on purpose: the numbers live in one typed array (off the JS heap:
- * never scanned, never copied by a scavenge), allocated once, full size, on the first record; the
- * payload columns (error, event, result) exist only once a payload other than `undefined` has
- * been recorded — a heartbeat that returns nothing has none. (Plain arrays grown by `push` were
- * tried: 500 tasks' histories growing during the timer benchmark turned into 10–35 ms scavenges.)
+ * What the GC sees is kept small on purpose: the numbers live in one array of unboxed doubles
+ * (no pointers to trace), allocated once, full size, on the first record; the payload columns
+ * (error, event, result) exist only once a payload other than `undefined` has been recorded — a
+ * heartbeat that returns nothing has none. Two other layouts were measured and dropped: arrays
+ * grown by `push` (500 tasks' histories growing during the timer benchmark turned into 10–35 ms
+ * scavenges) and a `Float64Array` (an off-heap allocation, ≈ 20 % of a task's first run).
  */
 export class HistoryRing {
-  /** firedAt, startedAt, endedAt, attempt × 4 + status code — four per slot. */
-  private readonly numbers: Float64Array;
+  /** firedAt, startedAt, endedAt, attempt × 4 + status code — four per slot (unboxed doubles). */
+  private readonly numbers: number[];
   private errors: unknown[] | null = null;
   private events: unknown[] | null = null;
   private results: unknown[] | null = null;
@@ -27,7 +28,8 @@ export class HistoryRing {
   private count = 0;
 
   constructor(private readonly capacity: number) {
-    this.numbers = new Float64Array(capacity * 4);
+    // Filled with a non-integer so the array holds unboxed doubles from the start.
+    this.numbers = new Array(capacity * 4).fill(0.5);
   }
 
   get size(): number {
