@@ -73,6 +73,8 @@ export abstract class TimerGroup {
   private timer: TimerHandle | null = null;
   /** Clock time of the next occurrence, or null when there is none. */
   protected due: number | null = null;
+  /** The occurrence after `due` if `due` fires on time, computed ahead; undefined when not yet. */
+  private ahead: number | null | undefined = undefined;
 
   constructor(
     protected readonly owner: TimerGroups,
@@ -95,6 +97,7 @@ export abstract class TimerGroup {
     if (this.timer === null && this.due === null) {
       this.due = this.first(this.owner.clock.now());
       this.arm();
+      this.precompute();
     } else if (this.due !== null && this.due <= this.owner.clock.now()) {
       member.skipNext = true;
     }
@@ -113,6 +116,7 @@ export abstract class TimerGroup {
       this.timer?.cancel();
       this.timer = null;
       this.due = null;
+      this.ahead = undefined;
       this.owner.forget(this);
     }
   }
@@ -128,18 +132,22 @@ export abstract class TimerGroup {
   }
 
   /**
-   * Delivers the occurrence to the members present at it, then computes and arms the next one.
-   * In that order because the next occurrence can cost a millisecond or two: a cron expression
-   * evaluated once a second runs cold code, and computing it first delayed every member's run by
-   * that much (the 1-second cron benchmark). While members run, `nextDue` still reads the
-   * occurrence being delivered, and a member that joins now skips it (`skipNext`), like one that
-   * joins at the very instant it is due. The next occurrence is armed in a `finally`, so a member
-   * that throws cannot stop the schedule.
+   * Arms the next occurrence, then delivers this one to the members present at it. Arming first
+   * keeps a deterministic order in virtual time: the group's next fire is queued before anything
+   * its members' runs schedule for the same instant. The next occurrence was computed ahead, after
+   * the previous delivery ({@link precompute}): a cron expression evaluated once a second runs cold
+   * code, and computing it here delayed every member's run by a millisecond or two (the 1-second
+   * cron benchmark). It is recomputed only if the clock has passed it (a late wake, a jump).
    */
   private fire(): void {
     this.timer = null;
     const due = this.due as number;
     const clock = this.owner.clock;
+    const now = clock.now();
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    this.due = ahead !== undefined && ahead !== null && ahead > now ? ahead : this.following(due, now);
+    this.arm();
     // Members may leave (or join) while we deliver; deliver to those present at the occurrence.
     const members = this.members.length === 1 ? [this.members[0]] : this.members.slice();
     try {
@@ -149,12 +157,13 @@ export abstract class TimerGroup {
         else member.deliver(due, clock);
       }
     } finally {
-      // If every member left meanwhile, the group is gone (see remove): nothing to arm.
-      if (this.members.length > 0) {
-        this.due = this.following(due, clock.now());
-        this.arm();
-      }
+      this.precompute();
     }
+  }
+
+  /** Computes the occurrence after the armed one, as if it fires on time (used by the next fire). */
+  private precompute(): void {
+    if (this.due !== null && this.members.length > 0) this.ahead = this.following(this.due, this.due);
   }
 }
 
