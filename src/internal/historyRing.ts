@@ -12,15 +12,16 @@ const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, f
  * when read.
  *
  * What the GC sees is kept small on purpose: the numbers live in one array of unboxed doubles
- * (no pointers to trace), allocated once, full size, on the first record; the payload columns
+ * (no pointers to trace), 4 slots on the first record, growing ×4 up to `capacity`; the payload columns
  * (error, event, result) exist only once a payload other than `undefined` has been recorded — a
  * heartbeat that returns nothing has none. Two other layouts were measured and dropped: arrays
  * grown by `push` (500 tasks' histories growing during the timer benchmark turned into 10–35 ms
- * scavenges) and a `Float64Array` (an off-heap allocation, ≈ 20 % of a task's first run).
+ * scavenges) and a `Float64Array` (an off-heap allocation, ≈ 20 % of a task's first run; the
+ * full-size array of doubles that replaced it still cost 500 tasks' first tick several ms).
  */
 export class HistoryRing {
   /** firedAt, startedAt, endedAt, attempt × 4 + status code — four per slot (unboxed doubles). */
-  private readonly numbers: number[];
+  private numbers: number[];
   private errors: unknown[] | null = null;
   private events: unknown[] | null = null;
   private results: unknown[] | null = null;
@@ -28,8 +29,7 @@ export class HistoryRing {
   private count = 0;
 
   constructor(private readonly capacity: number) {
-    // Filled with a non-integer so the array holds unboxed doubles from the start.
-    this.numbers = new Array(capacity * 4).fill(0.5);
+    this.numbers = doubles(Math.min(capacity, FIRST_SLOTS) * 4);
   }
 
   get size(): number {
@@ -46,7 +46,9 @@ export class HistoryRing {
     event: unknown,
     result: unknown,
   ): void {
-    const i = this.count++ % this.capacity;
+    const c = this.count++;
+    if (c * 4 >= this.numbers.length && c < this.capacity) this.grow();
+    const i = c % this.capacity;
     const t = i * 4;
     const numbers = this.numbers;
     numbers[t] = firedAt;
@@ -56,6 +58,14 @@ export class HistoryRing {
     if (error !== undefined || this.errors !== null) (this.errors ??= new Array(this.capacity))[i] = error;
     if (event !== undefined || this.events !== null) (this.events ??= new Array(this.capacity))[i] = event;
     if (result !== undefined || this.results !== null) (this.results ??= new Array(this.capacity))[i] = result;
+  }
+
+  /** Four times the slots (up to `capacity`); only before the ring wraps, so slots are in order. */
+  private grow(): void {
+    const slots = Math.min(this.capacity, (this.numbers.length / 4) * 4);
+    const numbers = doubles(slots * 4);
+    for (let k = 0; k < this.numbers.length; k++) numbers[k] = this.numbers[k];
+    this.numbers = numbers;
   }
 
   /** The kept executions, oldest first, as new objects. */
@@ -81,6 +91,14 @@ export class HistoryRing {
     }
     return out;
   }
+}
+
+/** Slots of a new history: it grows ×4 up to its capacity, so a task's first run allocates little. */
+const FIRST_SLOTS = 4;
+
+/** An array of `n` unboxed doubles (filled with a non-integer so it holds doubles from the start). */
+function doubles(n: number): number[] {
+  return new Array(n).fill(0.5);
 }
 
 /** One attempt's record. A class so every record has the same shape. */
