@@ -46,6 +46,12 @@ export const EMPTY_DISTRIBUTION: DistributionSnapshot = Object.freeze({
 
 const DEFAULT_HIGHEST_MS = 86_400_000;
 
+/**
+ * k = ⌈log2(2·10^figures)⌉ for figures 1–5: values below 2^k are counted exactly. A table, because
+ * `Math.log2` and `**` here were a measurable part of a task's first run.
+ */
+const EXACT_BITS: readonly number[] = [0, 5, 8, 11, 15, 18];
+
 /** Distinct buckets counted as pairs before a distribution switches to a dense array. */
 const SPARSE_MAX = 16;
 
@@ -118,9 +124,9 @@ export class Distribution {
     if (typeof highestMs !== 'number' || !Number.isFinite(highestMs) || highestMs < 1) {
       throw new InvalidOptionError('INVALID_OPTION', 'Distribution', 'highestMs', 'must be a finite number >= 1', highestMs);
     }
-    this.exactBits = Math.ceil(Math.log2(2 * 10 ** figures));
-    this.exactBelow = 2 ** this.exactBits;
-    this.half = this.exactBelow / 2;
+    this.exactBits = EXACT_BITS[figures];
+    this.exactBelow = 1 << this.exactBits;
+    this.half = this.exactBelow >> 1;
     this.highest = Math.round(highestMs * 1000) + 1;
   }
 
