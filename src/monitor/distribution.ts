@@ -98,10 +98,13 @@ export class Distribution {
    * few distinct values (0, 1, 2 … ms) that are far apart in bucket space: a dense array would
    * hold hundreds of zeros for them (≈ 6 KB for values up to 3 ms).
    */
-  private readonly keys: number[] = [];
-  private readonly vals: number[] = [];
-  /** Position in `keys` of the bucket used last (consecutive values often share one). */
-  private last = -1;
+  /** The first bucket used and its count, in fields: a task's first run allocates no array here. */
+  private k0 = -1;
+  private c0 = 0;
+  /** Further buckets as [bucket, count, bucket, count, …]; null until a second one is used. */
+  private pairs: number[] | null = null;
+  /** Position in `pairs` of the bucket used last (consecutive values often share one). */
+  private last = 0;
   /** Values below this are counted exactly (2^k). */
   private readonly exactBelow: number;
   private readonly exactBits: number;
@@ -154,34 +157,58 @@ export class Distribution {
       dense[i]++;
       return;
     }
-    const keys = this.keys;
-    if (this.last >= 0 && keys[this.last] === i) {
-      this.vals[this.last]++;
+    if (i === this.k0) {
+      this.c0++;
       return;
     }
-    for (let k = 0; k < keys.length; k++) {
-      if (keys[k] === i) {
-        this.vals[k]++;
-        this.last = k;
+    if (this.k0 < 0) {
+      this.k0 = i;
+      this.c0 = 1;
+      return;
+    }
+    const pairs = this.pairs;
+    if (pairs === null) {
+      this.pairs = [i, 1];
+      this.last = 0;
+      return;
+    }
+    if (pairs[this.last] === i) {
+      pairs[this.last + 1]++;
+      return;
+    }
+    for (let p = 0; p < pairs.length; p += 2) {
+      if (pairs[p] === i) {
+        pairs[p + 1]++;
+        this.last = p;
         return;
       }
     }
-    if (keys.length < SPARSE_MAX) {
-      this.last = keys.push(i) - 1;
-      this.vals.push(1);
+    if (pairs.length < 2 * (SPARSE_MAX - 1)) {
+      this.last = pairs.length;
+      pairs.push(i, 1);
       return;
     }
     this.densify(i)[i]++;
   }
 
-  /** Moves the pairs into a dense array reaching index `i` (once, when the pairs are full). */
+  /** Moves the sparse counts into a dense array reaching index `i` (once, when the pairs are full). */
   private densify(i: number): number[] {
     const dense: number[] = [];
-    this.grow(dense, Math.max(i, ...this.keys));
-    for (let k = 0; k < this.keys.length; k++) dense[this.keys[k]] = this.vals[k];
-    this.keys.length = this.vals.length = 0;
-    this.last = -1;
+    const pairs = this.pairs ?? [];
+    let top = Math.max(i, this.k0);
+    for (let p = 0; p < pairs.length; p += 2) top = Math.max(top, pairs[p]);
+    this.grow(dense, top);
+    if (this.k0 >= 0) dense[this.k0] = this.c0;
+    for (let p = 0; p < pairs.length; p += 2) dense[pairs[p]] = pairs[p + 1];
+    this.clearSparse();
     return (this.dense = dense);
+  }
+
+  private clearSparse(): void {
+    this.k0 = -1;
+    this.c0 = 0;
+    this.pairs = null;
+    this.last = 0;
   }
 
   /** The bucket of `v` (an integer ≥ 1): `v` itself below `exactBelow`, else log-linear. */
@@ -230,10 +257,13 @@ export class Distribution {
       }
       return this.maxMicros;
     }
-    const order = this.keys.map((_, k) => k).sort((a, b) => this.keys[a] - this.keys[b]);
-    for (const k of order) {
-      seen += this.vals[k];
-      if (seen >= rank) return this.highestIn(this.keys[k]);
+    const buckets: Array<[number, number]> = this.k0 >= 0 ? [[this.k0, this.c0]] : [];
+    const pairs = this.pairs ?? [];
+    for (let p = 0; p < pairs.length; p += 2) buckets.push([pairs[p], pairs[p + 1]]);
+    buckets.sort((a, b) => a[0] - b[0]);
+    for (const [bucket, count] of buckets) {
+      seen += count;
+      if (seen >= rank) return this.highestIn(bucket);
     }
     return this.maxMicros;
   }
@@ -259,8 +289,7 @@ export class Distribution {
   /** Forgets every recorded value (dense counts are kept, zeroed). */
   reset(): void {
     this.dense?.fill(0);
-    this.keys.length = this.vals.length = 0;
-    this.last = -1;
+    this.clearSparse();
     this.n = 0;
     this.sum = 0;
     this.maxMicros = 0;

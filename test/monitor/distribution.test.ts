@@ -171,22 +171,27 @@ describe('Distribution histogram layout', () => {
 
   it('counts few distinct values as pairs, then switches to dense counts grown only as far as the largest value needs', () => {
     const d = new Distribution();
-    const inner = d as unknown as { dense: number[] | null; keys: number[] };
+    const inner = d as unknown as { dense: number[] | null; k0: number; pairs: number[] | null };
+    d.record(5);
+    d.record(5);
+    expect([inner.k0 >= 0, inner.pairs, inner.dense]).toEqual([true, null, null]); // one bucket: no array at all
     for (let k = 0; k < 3; k++) for (const ms of [0, 1, 2, 3, 10, 250]) d.record(ms);
     expect(inner.dense).toBeNull();
-    expect(inner.keys.length).toBe(6);
+    expect(inner.pairs!.length).toBe(2 * 6); // 5 ms in the fields, six more buckets as pairs
     let s = d.snapshot();
-    expect([s.count, s.max]).toEqual([18, 250]);
-    expect(s.p50).toBeGreaterThanOrEqual(2);
-    expect(s.p50).toBeLessThanOrEqual(2.02);
+    expect([s.count, s.max]).toEqual([20, 250]);
+    // Rank 10 of 20: 0, 0, 0, 1, 1, 1, 2, 2, 2, 3.
+    expect(s.p50).toBeGreaterThanOrEqual(3);
+    expect(s.p50).toBeLessThanOrEqual(3.03);
     for (let ms = 100; ms < 120; ms++) d.record(ms); // 20 more distinct buckets
     expect(inner.dense).not.toBeNull();
+    expect([inner.k0, inner.pairs]).toEqual([-1, null]);
     expect(inner.dense!.length).toBeLessThanOrEqual(2048);
     s = d.snapshot();
-    expect(s.count).toBe(38);
-    // Rank 19 of 38: 15 values up to 10 ms, then 100, 101, 102, 103.
-    expect(s.p50).toBeGreaterThanOrEqual(103);
-    expect(s.p50).toBeLessThanOrEqual(103 * 1.01);
+    expect(s.count).toBe(40);
+    // Rank 20 of 40: 17 values up to 10 ms (5 ms twice), then 100, 101, 102.
+    expect(s.p50).toBeGreaterThanOrEqual(102);
+    expect(s.p50).toBeLessThanOrEqual(102 * 1.01);
     d.record(86_400_000);
     expect(inner.dense!.length).toBeLessThanOrEqual(4096);
     expect(d.snapshot().max).toBe(86_400_000);
