@@ -537,13 +537,7 @@ export class Scheduler implements TaskOwner {
       this.startRun(task, at, event, ack, seq, kind, 0);
       return;
     }
-    if (task.overlap === 'buffer-one') {
-      task.bufferedEvent = event;
-      task.bufferedAck = ack;
-      this.ready.push(task, at, seq, BUFFERED, undefined, kind);
-    } else {
-      this.ready.push(task, at, seq, event, ack, kind);
-    }
+    this.store(this.ready, task, at, seq, event, ack, kind);
     // With every slot taken, nothing can start: skip the drain (the common case under a flood).
     if (this.running < this.maxRunningTasks) this.drain();
   }
@@ -557,7 +551,23 @@ export class Scheduler implements TaskOwner {
   private hold(task: TaskRecord, at: number, event: unknown, ack: (() => void) | undefined, seq: number, kind: string): void {
     task.waitingFires++;
     this.pending++;
-    const queue = (task.queue ??= new FireQueue<TaskRecord>());
+    this.store((task.queue ??= new FireQueue<TaskRecord>()), task, at, seq, event, ack, kind);
+  }
+
+  /**
+   * Stores a waiting fire in `queue` (the ready queue, or the task's own behind its running run).
+   * A 'buffer-one' task's payload stays on the task (`BUFFERED` in the queue), so that a
+   * coalescing fire can replace it wherever the fire waits.
+   */
+  private store(
+    queue: FireQueue<TaskRecord> | ReadyQueue<TaskRecord>,
+    task: TaskRecord,
+    at: number,
+    seq: number,
+    event: unknown,
+    ack: (() => void) | undefined,
+    kind: string,
+  ): void {
     if (task.overlap === 'buffer-one') {
       task.bufferedEvent = event;
       task.bufferedAck = ack;
@@ -817,8 +827,10 @@ export class Scheduler implements TaskOwner {
       }
     }
     if (this.stopping !== null && this.running === 0 && this.lifecycle === 'stopping') this.finishStop(true);
-    // Nothing has run since endedAt was read unless listeners or monitoring hooks were called.
-    else this.drain(watching || attempt.attempt > 1 || this.otel !== null || this.cpu !== null || status !== 'succeeded' ? NaN : endedAt);
+    // endedAt is still "now" for the next start unless other code ran since it was read: event
+    // listeners or OpenTelemetry hooks, a retry started at once (requeue drains), or the
+    // teardown of a retired task's triggers.
+    else this.drain(watching || this.otel !== null || status !== 'succeeded' || task.removed ? NaN : endedAt);
   }
 
   private scheduleRetry(failed: Attempt): void {

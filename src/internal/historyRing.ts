@@ -62,7 +62,8 @@ export class HistoryRing {
 
   /** Four times the slots (up to `capacity`); only before the ring wraps, so slots are in order. */
   private grow(): void {
-    const slots = Math.min(this.capacity, (this.numbers.length / 4) * 4);
+    // numbers.length is 4 × the current slots, which is also the new slot count.
+    const slots = Math.min(this.capacity, this.numbers.length);
     const numbers = doubles(slots * 4);
     for (let k = 0; k < this.numbers.length; k++) numbers[k] = this.numbers[k];
     this.numbers = numbers;

@@ -14,8 +14,6 @@ export interface WaitingRun<T extends Prioritized> extends FireOut<T> {
 
 /** A bucket: the fires of one priority, in fire order. */
 class Bucket<T> extends FireQueue<T> {
-  /** Index in the bucket heap, -1 while empty. */
-  pos = -1;
   /** Cached key and sequence number of the head fire. */
   headKey = 0;
   headSeqNo = 0;
@@ -59,7 +57,7 @@ export class ReadyQueue<T extends Prioritized> {
   }
 
   /** The ordering key of a fire of `task` at `at`. */
-  keyOf(task: T, at: number): number {
+  private keyOf(task: T, at: number): number {
     return this.agingMs > 0 ? task.priority + at / this.agingMs : task.priority;
   }
 
@@ -188,11 +186,9 @@ export class ReadyQueue<T extends Prioritized> {
   private removeTop(): void {
     const heap = this.heap;
     const top = heap[0];
-    top.pos = -1;
     const last = heap.pop() as Bucket<T>;
     if (heap.length > 0) {
       heap[0] = last;
-      last.pos = 0;
       this.siftDown(0);
     }
     // Buckets of priorities no longer waiting are forgotten once there are many of them.
@@ -206,11 +202,9 @@ export class ReadyQueue<T extends Prioritized> {
       const p = (i - 1) >> 1;
       if (!ReadyQueue.before(item, heap[p])) break;
       heap[i] = heap[p];
-      heap[i].pos = i;
       i = p;
     }
     heap[i] = item;
-    item.pos = i;
   }
 
   private siftDown(i: number): void {
@@ -223,17 +217,14 @@ export class ReadyQueue<T extends Prioritized> {
       if (c + 1 < n && ReadyQueue.before(heap[c + 1], heap[c])) c++;
       if (!ReadyQueue.before(heap[c], item)) break;
       heap[i] = heap[c];
-      heap[i].pos = i;
       i = c;
     }
     heap[i] = item;
-    item.pos = i;
   }
 
   private rebuildHeap(): void {
     const heap = this.heap;
     const live = heap.filter((b) => b.size > 0);
-    for (const b of heap) b.pos = -1;
     heap.length = 0;
     for (const b of live) {
       b.headKey = this.keyOf(b.headTask(), b.headAt());

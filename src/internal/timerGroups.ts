@@ -146,7 +146,7 @@ export abstract class TimerGroup {
     const now = clock.now();
     const ahead = this.ahead;
     this.ahead = undefined;
-    this.due = ahead !== undefined && ahead !== null && ahead > now ? ahead : this.following(due, now);
+    this.due = typeof ahead === 'number' && ahead > now ? ahead : this.following(due, now);
     this.arm();
     // Members may leave (or join) while we deliver; deliver to those present at the occurrence.
     const members = this.members.length === 1 ? [this.members[0]] : this.members.slice();
