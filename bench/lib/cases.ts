@@ -76,11 +76,12 @@ export const GROUPS: Group[] = [
       { metric: 'lateP99', title: 'late p99 ms' },
       { metric: 'lateMax', title: 'late max ms' },
       { metric: 'driftMedian', title: 'drift ms' },
+      { metric: 'driftEndsMedian', title: 'last − first tick ms' },
       { metric: 'cpuUsPerFire', title: 'CPU µs/fire' },
       { metric: 'ticks', title: 'ticks' },
     ],
     ratio: { metric: 'lateP99', title: 'p99 vs ours', reference: oursRow() },
-    note: 'Lateness = start − scheduled time; drift = a task\'s last lateness − its first (median over tasks). fixed-rate: a setTimeout loop re-armed from the schedule (the timer limit). Expected ticks: tasks × duration / period.',
+    note: 'Lateness = start − scheduled time; drift = the median lateness of a task\'s last 10 ticks − that of its first 10 (median over tasks): how far the schedule has slipped by the end. "last − first tick" is the same with one tick at each end, which mostly measures those two ticks\' jitter. fixed-rate: a setTimeout loop re-armed from the schedule (the timer limit). Expected ticks: tasks × duration / period.',
   },
   {
     id: 'timers-cron',

@@ -22,6 +22,7 @@ export interface Distribution {
   n: number;
   p50: number;
   p99: number;
+  min: number;
   max: number;
   mean: number;
 }
@@ -35,6 +36,7 @@ export function distribution(values: ArrayLike<number>): Distribution {
     n: s.length,
     p50: quantileSorted(s, 0.5),
     p99: quantileSorted(s, 0.99),
+    min: s.length ? s[0] : NaN,
     max: s.length ? s[s.length - 1] : NaN,
     mean: s.length ? sum / s.length : NaN,
   };
