@@ -29,4 +29,20 @@ describe('HistoryRing (column-wise, growing, then wrapping)', () => {
       { numRuns: 300 },
     );
   });
+
+  it('staggers growth: rings created one after another do not all grow on the same record', () => {
+    const numbers = (r: HistoryRing) => (r as unknown as { numbers: number[] }).numbers;
+    const rings = Array.from({ length: 16 }, () => new HistoryRing(100));
+    const grewAt = rings.map(() => new Set<number>());
+    for (let k = 0; k < 100; k++) {
+      rings.forEach((ring, i) => {
+        const before = numbers(ring);
+        ring.record(1, k, k, k, 'succeeded', undefined, undefined, undefined);
+        if (numbers(ring) !== before) grewAt[i].add(k);
+      });
+    }
+    // Every ring reaches its capacity, and on any one record at most a quarter of them grow.
+    for (const ring of rings) expect(numbers(ring).length).toBe(400);
+    for (let k = 0; k < 100; k++) expect(grewAt.filter((s) => s.has(k)).length).toBeLessThanOrEqual(4);
+  });
 });

@@ -101,7 +101,8 @@ describe('Distribution', () => {
 
   it('reads a single value after reset exactly, also when the histogram already existed', () => {
     const d = new Distribution();
-    for (let i = 0; i < 100; i++) d.record(i); // past any buffering: the histogram exists
+    for (let i = 0; i < 100; i++) d.record(i);
+    d.snapshot(); // a snapshot flushes the buffer: the histogram exists
     expect((d as unknown as { histogram: unknown }).histogram).not.toBeNull();
     d.reset();
     d.record(7);
@@ -166,5 +167,36 @@ describe('Distribution before its histogram exists', () => {
     expect(t.p95).toBeGreaterThan(9);
     expect(t.p95).toBeLessThanOrEqual(10);
     expect(t.max).toBe(10);
+  });
+});
+
+describe('Distribution applies its values off the caller\'s path', () => {
+  const internals = (d: Distribution) => d as unknown as { histogram: unknown; pending: number[] | null; n: number };
+
+  it('journals a recorded value and applies it after the current macrotask (or when read)', async () => {
+    const d = new Distribution({ figures: 1 });
+    for (let i = 0; i < 63; i++) d.record(i); // 63 ≥ every instance's flushAt (8–63)
+    expect(internals(d).n).toBe(0);
+    expect(internals(d).pending).toBeNull();
+    expect(internals(d).histogram).toBeNull();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(internals(d).n).toBe(63);
+    expect(internals(d).histogram).not.toBeNull();
+    const s = d.snapshot();
+    expect(s.count).toBe(63);
+    expect(s.max).toBe(62);
+  });
+
+  it('applies the journal at once when read, when reset, and when it is full', () => {
+    const d = new Distribution({ figures: 1 });
+    d.record(3);
+    expect(d.count).toBe(1); // read: applied synchronously
+    d.record(4);
+    d.reset(); // a journaled value recorded before the reset goes with it
+    expect(d.snapshot()).toEqual({ count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+    const e = new Distribution({ figures: 1 });
+    for (let i = 0; i < 5000; i++) e.record(2); // past the journal's 4096 entries, in one macrotask
+    expect(internals(e).n).toBeGreaterThanOrEqual(4096);
+    expect(e.snapshot()).toMatchObject({ count: 5000, max: 2 });
   });
 });
