@@ -186,7 +186,7 @@ export function buildCases(smoke: boolean): Case[] {
 
   // 2. Priority latency
   for (const impl of ['ours', 'p-queue', 'limit']) {
-    cases.push(make('priority-latency', 'priority-latency', 'timing', impl, { impl, durationMs: S ? 300 : 2000, warmupMs: S ? 50 : 300 }));
+    cases.push(make('priority-latency', 'priority-latency', 'timing', impl, { impl, durationMs: S ? 300 : 4000, warmupMs: S ? 50 : 300 }));
   }
 
   // 3. Timer accuracy
