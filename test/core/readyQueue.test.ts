@@ -33,6 +33,38 @@ describe('FireQueue (column-wise FIFO of waiting fires)', () => {
     }
   });
 
+  it('keeps acknowledgements and kinds that first appear in the middle of a chunk (lazy columns), also in recycled chunks', () => {
+    const ack = (): void => undefined;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pushes: fc.nat(300), shifts: fc.nat(300), kindEvery: fc.integer({ min: 0, max: 200 }), ackEvery: fc.integer({ min: 0, max: 200 }) }), { maxLength: 12 }),
+        (steps) => {
+          const q = new FireQueue<T>();
+          const task = { name: 'a', priority: 0 };
+          const model: Array<{ seq: number; ack: (() => void) | undefined; kind: string }> = [];
+          const o = out();
+          let seq = 0;
+          for (const step of steps) {
+            for (let k = 0; k < step.pushes; k++, seq++) {
+              // A long run of one kind and no acks, then the odd other one.
+              const kind = step.kindEvery > 0 && k % step.kindEvery === step.kindEvery - 1 ? 'manual' : 'periodic';
+              const a = step.ackEvery > 0 && k % step.ackEvery === step.ackEvery - 1 ? ack : undefined;
+              q.push(task, seq, seq, seq, a, kind);
+              model.push({ seq, ack: a, kind });
+            }
+            for (let k = 0; k < step.shifts && q.size > 0; k++) {
+              q.shift(o);
+              const m = model.shift()!;
+              expect([o.seq, o.ack, o.kind]).toEqual([m.seq, m.ack, m.kind]);
+            }
+          }
+          expect(q.clear().map((f) => [f.seq, f.ack, f.kind])).toEqual(model.map((m) => [m.seq, m.ack, m.kind]));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('removeTask takes one task’s fires out in order and keeps the rest in order', () => {
     const q = new FireQueue<T>();
     const a = { name: 'a', priority: 0 };
