@@ -50,8 +50,8 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
 /**
  * Values recorded by every distribution and not yet applied, in record order: a distribution's
  * `record` only appends here (two writes into arrays every distribution shares, so they stay in
- * the CPU cache), and the journal is applied after the current macrotask (`setImmediate`,
- * unref'd), or at once when it is full or a distribution is read.
+ * the CPU cache), and the journal is applied after the current macrotask (`setImmediate`), or
+ * at once when it is full or a distribution is read.
  *
  * Why: 500 tasks ticking together each updated two distributions of their own per run — memory
  * no other code touches between ticks, so every update was a cache miss, and the runs later in
@@ -73,7 +73,10 @@ function journal(owner: Distribution, ms: number): void {
   else if (!journalScheduled) {
     if (typeof setImmediate !== 'function') return applyJournal();
     journalScheduled = true;
-    setImmediate(applyJournal).unref?.();
+    // Not unref'd: an unref'd immediate does not stop the event loop from blocking in its poll
+    // phase, so it would run only when the next timer wakes the loop — just before that timer's
+    // callbacks, delaying them by the very work this defers. A ref'd one runs in this turn.
+    setImmediate(applyJournal);
   }
 }
 
