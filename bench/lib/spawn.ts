@@ -1,5 +1,6 @@
 // Runs one scenario in its own child process and reads the JSON line it prints.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Params } from './child';
@@ -17,14 +18,27 @@ export interface ChildOptions {
   /** Extra node flags, e.g. --max-old-space-size. */
   nodeFlags?: string[];
   timeoutMs?: number;
+  /**
+   * Runs the child under `nice -n <nice>` (Linux and macOS, when `nice` is installed; otherwise
+   * ignored). Through `nice`, every thread of the child — V8's GC and compiler threads too —
+   * starts at that niceness, which `os.setPriority` on the pid (the main thread only) would not do.
+   */
+  nice?: number;
 }
+
+const NICE = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
+
+/** Whether {@link ChildOptions.nice} takes effect on this machine. */
+export const canNice = NICE !== undefined;
 
 /** Runs `node --expose-gc [nodeFlags] ...launch params-json` (launch: the script, e.g. from a Launcher). */
 export function runChild(launch: string[], params: Params, options: ChildOptions = {}): Promise<ChildResult> {
   const args = ['--expose-gc', ...(options.nodeFlags ?? []), ...launch, JSON.stringify(params)];
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(BENCH_DIR, '..') });
+    const niced = options.nice !== undefined && NICE !== undefined;
+    const [file, argv] = niced ? [NICE as string, ['-n', String(options.nice), process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(BENCH_DIR, '..') });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
