@@ -18,7 +18,7 @@ const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, f
  * heartbeat that returns nothing has none. Measured on 500 tasks ticking every 20 ms: arrays grown
  * by `push` turned into 10–35 ms scavenges; a full-size array on the first record cost the first
  * tick several ms; a growing on-heap array of doubles was copied by every scavenge while the
- * histories grew (scavenges of 1–7 ms in the 3-second window, against 1.3–6 ms and fewer long ones with this layout). An
+ * histories grew (more of the 3–7 ms scavenges in a 3-second window than with this layout). An
  * off-heap allocation costs more than an on-heap one, which is why the first size is small.
  */
 export class HistoryRing {
