@@ -20,7 +20,7 @@ import {
 } from './monitor/resourceSampler';
 import { TaskStats, taskState, type SchedulerStatsSnapshot, type TaskStatsSnapshot } from './monitor/taskStats';
 import { Attempt, BUFFERED, Run } from './run';
-import { ExecutionRecord, TaskRecord, normalizeTask, type Task, type TaskOwner } from './task';
+import { ExecutionRecord, TaskRecord, normalizeTask, triggerFacts, type Task, type TaskOwner, type TriggerFacts } from './task';
 import { detachable, isBuiltInTrigger, type Detachable, type FireSink, type TriggerEnv } from './triggers/base';
 import type {
   ExecutionStatus,
@@ -444,15 +444,15 @@ export class Scheduler implements TaskOwner {
   }
 
   /** @internal A trigger of `task` fired. */
-  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, at: number, event: unknown, ack: (() => void) | undefined): void {
+  onFire(task: TaskRecord, facts: TriggerFacts, index: number, at: number, event: unknown, ack: (() => void) | undefined): void {
     if (task.removed || this.lifecycle !== 'running') {
       ack?.();
       return;
     }
-    if (trigger.once) (task.onceFired ??= new Set()).add(index);
+    if (facts.once) (task.onceFired ??= new Set()).add(index);
     this.fireRate.mark(at);
-    if (task.scope === 'cluster' && trigger.timeBased !== false) this.claimThenAdmit(new Run(task, at, event, ack, ++this.seq, trigger.kind));
-    else this.admit(task, at, event, ack, ++this.seq, trigger.kind);
+    if (facts.claim) this.claimThenAdmit(new Run(task, at, event, ack, ++this.seq, facts.kind));
+    else this.admit(task, at, event, ack, ++this.seq, facts.kind);
   }
 
   /**
@@ -1200,15 +1200,19 @@ function isOtel(value: unknown): boolean {
 
 /** Routes one armed trigger's fires to the scheduler. One small object per task and trigger. */
 class TriggerSink implements FireSink<unknown> {
+  private readonly facts: TriggerFacts;
+
   constructor(
     private readonly scheduler: Scheduler,
     private readonly task: TaskRecord,
     private readonly trigger: Trigger<unknown>,
     private readonly index: number,
-  ) {}
+  ) {
+    this.facts = triggerFacts(trigger, task.scope);
+  }
 
   onTriggerFire(at: number, event: unknown, ack: (() => void) | undefined): void {
-    this.scheduler.onFire(this.task, this.trigger, this.index, at, event, ack);
+    this.scheduler.onFire(this.task, this.facts, this.index, at, event, ack);
   }
 
   onTriggerError(error: unknown): void {

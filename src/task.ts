@@ -142,10 +142,41 @@ export function normalizeRetry(retry: RetryOptions | undefined, where = 'addTask
   return { maxRetries, delay, backoff, maxDelay };
 }
 
+/**
+ * What a fire needs to know of its trigger, read once when the task is registered: a fire then
+ * touches no trigger object (500 tasks ticking together: each cold object read is a cache miss
+ * that every later task in the tick waits for). A trigger's kind and one-time nature are fixed.
+ * @internal
+ */
+export interface TriggerFacts {
+  readonly kind: string;
+  readonly once: boolean;
+  /** Claimed on the cluster before it runs: a time-based trigger of a cluster-scoped task. */
+  readonly claim: boolean;
+}
+
+/** Shared: tasks on the same kind of trigger share one facts object (registration memory). */
+const FACTS = new Map<string, TriggerFacts>();
+
+/** @internal */
+export function triggerFacts(trigger: Trigger<unknown>, scope: 'local' | 'cluster'): TriggerFacts {
+  const kind = String(trigger.kind);
+  const once = trigger.once === true;
+  const claim = scope === 'cluster' && trigger.timeBased !== false;
+  const key = `${once ? 1 : 0}${claim ? 1 : 0}${kind}`;
+  let facts = FACTS.get(key);
+  if (facts === undefined) {
+    facts = Object.freeze({ kind, once, claim });
+    // Bounded: custom trigger kinds are few in practice, but a program inventing them must not grow this.
+    if (FACTS.size < 256) FACTS.set(key, facts);
+  }
+  return facts;
+}
+
 /** What a task record reports its triggers' fires to (the scheduler). @internal */
 export interface TaskOwner {
   readonly historyLimit: number;
-  onFire(task: TaskRecord, trigger: Trigger<unknown>, index: number, at: number, event: unknown, ack: (() => void) | undefined): void;
+  onFire(task: TaskRecord, facts: TriggerFacts, index: number, at: number, event: unknown, ack: (() => void) | undefined): void;
   onTriggerError(task: TaskRecord, error: unknown): void;
   onTriggerComplete(task: TaskRecord, trigger: Trigger<unknown>): void;
 }
@@ -186,6 +217,8 @@ export class TaskRecord implements Task, FireSink<unknown> {
   /** @internal runs popped while the task was paused */ parked: WaitingRun<TaskRecord>[] | null = null;
   /** @internal one-time triggers (by index) that have fired */ onceFired: Set<number> | null = null;
   /** @internal every trigger fires at most once */ readonly onceOnly: boolean;
+  /** @internal what a fire needs of the first trigger, read once (a fire touches no trigger object) */
+  readonly firstFacts: TriggerFacts;
   /** @internal counts and distributions, created on the first activity (idle tasks cost nothing here) */ counters: TaskStats | null = null;
   /** @internal monitoring state (created lazily by the monitor) */ monitor: unknown = null;
   /** Created on the first execution: idle tasks cost nothing here. */
@@ -206,6 +239,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
     this.run = normalized.run;
     this.owner = owner;
     this.onceOnly = normalized.triggers.every((t) => t.once === true);
+    this.firstFacts = triggerFacts(normalized.triggers[0], normalized.scope);
   }
 
   get history(): ReadonlyArray<Execution> {
@@ -214,7 +248,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
 
   /** @internal fire of the task's only trigger */
   onTriggerFire(at: number, event: unknown, ack: (() => void) | undefined): void {
-    this.owner.onFire(this, this.triggers[0], 0, at, event, ack);
+    this.owner.onFire(this, this.firstFacts, 0, at, event, ack);
   }
 
   /** @internal */
