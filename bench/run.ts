@@ -11,9 +11,11 @@
 // (rep 1 of every case, then rep 2, …) so that a noisy spell on the machine hits every
 // implementation alike; each cell of the tables is the median over repetitions with its min–max.
 //
-// Two lanes run side by side: the timer scenarios (mostly idle, waiting on timers) and the
-// CPU-bound ones, one child each, so the suite fits in 5 minutes on 2 cores. The CPU-bound
-// children run at nice 10, so that a timer child gets a core as soon as it wakes. --serial runs one
+// Each repetition starts with the few short cases the dispatch target compares (ours and the
+// limit), alone on the machine; then two lanes run side by side: the timer scenarios (mostly
+// idle, waiting on timers) and the CPU-bound ones, one child each, so the suite fits in 5 minutes
+// on 2 cores. The CPU-bound children run at nice 10, so that a timer child gets a core as soon
+// as it wakes. --serial runs one
 // child at a time (cleaner timer figures on a busy machine, about twice as long).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -70,23 +72,31 @@ export interface CaseResult {
   summary: Record<string, Summary>;
 }
 
-async function runLane(cases: Case[], reps: number, launcher: Launcher, smoke: boolean, results: Map<string, CaseResult>, t0: number, nice?: number): Promise<void> {
-  for (let rep = 0; rep < reps; rep++) {
-    for (const c of cases) {
-      const r = results.get(c.id) as CaseResult;
-      const child = await runChild(launcher.args(c.scenario), c.params, {
-        nodeFlags: c.nodeFlags,
-        timeoutMs: smoke ? 60_000 : 180_000,
-        nice,
-      });
-      const elapsed = ((performance.now() - t0) / 1000).toFixed(0).padStart(4);
-      if (child.ok && child.result) {
-        r.reps.push({ ...child.result, childWallMs: child.wallMs });
-        process.stdout.write(`[${elapsed} s] ${c.id} rep ${rep + 1}/${reps}  (${(child.wallMs / 1000).toFixed(1)} s)\n`);
-      } else {
-        r.errors.push(child.error ?? 'unknown error');
-        process.stdout.write(`[${elapsed} s] ${c.id} rep ${rep + 1}/${reps}  FAILED: ${child.error}\n`);
-      }
+/** Runs repetition `rep` of every case in `cases`, one after another. */
+async function runRep(
+  cases: Case[],
+  rep: number,
+  reps: number,
+  launcher: Launcher,
+  smoke: boolean,
+  results: Map<string, CaseResult>,
+  t0: number,
+  nice?: number,
+): Promise<void> {
+  for (const c of cases) {
+    const r = results.get(c.id) as CaseResult;
+    const child = await runChild(launcher.args(c.scenario), c.params, {
+      nodeFlags: c.nodeFlags,
+      timeoutMs: smoke ? 60_000 : 180_000,
+      nice,
+    });
+    const elapsed = ((performance.now() - t0) / 1000).toFixed(0).padStart(4);
+    if (child.ok && child.result) {
+      r.reps.push({ ...child.result, childWallMs: child.wallMs });
+      process.stdout.write(`[${elapsed} s] ${c.id} rep ${rep + 1}/${reps}  (${(child.wallMs / 1000).toFixed(1)} s)\n`);
+    } else {
+      r.errors.push(child.error ?? 'unknown error');
+      process.stdout.write(`[${elapsed} s] ${c.id} rep ${rep + 1}/${reps}  FAILED: ${child.error}\n`);
     }
   }
 }
@@ -148,17 +158,22 @@ async function main(): Promise<void> {
 
   const results = new Map<string, CaseResult>();
   for (const c of cases) results.set(c.id, { case: c, reps: [], errors: [], summary: {} });
+  const quiet = cases.filter((c) => c.lane === 'quiet');
   const timing = cases.filter((c) => c.lane === 'timing');
   const cpu = cases.filter((c) => c.lane === 'cpu');
-  if (parallel) {
-    // The CPU-bound lane runs niced: when a timer child wakes it gets a core at once, rather than
-    // waiting for the scheduler to preempt a busy neighbour (or its GC threads).
-    await Promise.all([
-      runLane(timing, opts.reps, launcher, opts.smoke, results, t0),
-      runLane(cpu, opts.reps, launcher, opts.smoke, results, t0, CPU_LANE_NICE),
-    ]);
-  } else {
-    await runLane([...timing, ...cpu], opts.reps, launcher, opts.smoke, results, t0);
+  for (let rep = 0; rep < opts.reps; rep++) {
+    // The quiet cases first, alone; then the two lanes side by side (or everything in turn).
+    await runRep(quiet, rep, opts.reps, launcher, opts.smoke, results, t0);
+    if (parallel) {
+      // The CPU-bound lane runs niced: when a timer child wakes it gets a core at once, rather than
+      // waiting for the scheduler to preempt a busy neighbour (or its GC threads).
+      await Promise.all([
+        runRep(timing, rep, opts.reps, launcher, opts.smoke, results, t0),
+        runRep(cpu, rep, opts.reps, launcher, opts.smoke, results, t0, CPU_LANE_NICE),
+      ]);
+    } else {
+      await runRep([...timing, ...cpu], rep, opts.reps, launcher, opts.smoke, results, t0);
+    }
   }
   machine.loadAvgEnd = describeMachine().loadAvgStart;
   for (const r of results.values()) summarizeCase(r);
@@ -247,7 +262,7 @@ function markdown(
     '',
     `Each cell is the median of ${json.repetitions} repetitions, each in a fresh child process after an in-process warm-up, ` +
       `with the min–max over repetitions in parentheses; ratios compare medians. Children: ${json.launcher}; ` +
-      `${json.lanes === 'parallel' ? `the timer scenarios and the CPU-bound ones ran side by side, one child each${json.cpuLaneNice ? ` (the CPU-bound ones at nice ${json.cpuLaneNice})` : ''}` : 'one child at a time'}. ` +
+      `${json.lanes === 'parallel' ? `each repetition began with ours and the limit of the dispatch table alone; then the timer scenarios and the other CPU-bound ones ran side by side, one child each${json.cpuLaneNice ? ` (the CPU-bound ones at nice ${json.cpuLaneNice})` : ''}` : 'one child at a time'}. ` +
       `Whole suite: ${json.wallSeconds.toFixed(0)} s.${code}`,
     '',
     ...tables.flatMap((t) => [renderMarkdown(t), '']),
