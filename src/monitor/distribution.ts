@@ -55,9 +55,9 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
  *
  * Why: 500 tasks ticking together each updated two distributions of their own per run — memory
  * no other code touches between ticks, so every update was a cache miss, and the runs later in
- * the tick waited for the bookkeeping of every run before them (≈ 40 % of the CPU per fire in the
- * 500-task interval benchmark, and most of its tick-to-tick spread). Applied afterwards, the same
- * work no longer delays any run's start.
+ * the tick waited for the bookkeeping of every run before them (in the 500-task interval
+ * benchmark, leaving the distributions out took the CPU per fire from ≈ 4.2 to ≈ 2.5 µs).
+ * Applied afterwards, the same work no longer delays the start of any run of the same tick.
  */
 const JOURNAL_SIZE = 4096;
 const journalOwners: Array<Distribution | undefined> = new Array(JOURNAL_SIZE).fill(undefined);
@@ -83,13 +83,13 @@ function journal(owner: Distribution, ms: number): void {
 /** Applies every journaled value to its distribution. */
 function applyJournal(): void {
   journalScheduled = false;
-  // Re-read the length each time round: applying never journals, but be exact about it anyway.
-  for (let i = 0; i < journalLength; i++) {
+  const n = journalLength;
+  journalLength = 0; // first: whatever happens below, no entry is applied twice
+  for (let i = 0; i < n; i++) {
     const owner = journalOwners[i] as Distribution;
     journalOwners[i] = undefined;
     owner.apply(journalValues[i]);
   }
-  journalLength = 0;
 }
 
 /**
