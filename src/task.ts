@@ -160,10 +160,11 @@ const FACTS = new Map<string, TriggerFacts>();
 
 /** @internal */
 export function triggerFacts(trigger: Trigger<unknown>, scope: 'local' | 'cluster'): TriggerFacts {
-  const kind = String(trigger.kind);
+  // As given: a custom trigger's kind reaches events and spans unchanged, whatever it is.
+  const kind = trigger.kind;
   const once = trigger.once === true;
   const claim = scope === 'cluster' && trigger.timeBased !== false;
-  const key = `${once ? 1 : 0}${claim ? 1 : 0}${kind}`;
+  const key = `${once ? 1 : 0}${claim ? 1 : 0}${typeof kind}:${String(kind)}`;
   let facts = FACTS.get(key);
   if (facts === undefined) {
     facts = Object.freeze({ kind, once, claim });
