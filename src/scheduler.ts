@@ -924,7 +924,7 @@ export class Scheduler implements TaskOwner {
     const held = task.queue !== null ? task.queue.clear() : [];
     const parked = task.parked ?? [];
     task.parked = null;
-    for (const fire of held) this.dropWaiting({ ...fire, attempt: 0 }, reason);
+    for (const run of held) this.dropWaiting(run, reason);
     for (const run of parked) this.dropWaiting(run, reason);
   }
 

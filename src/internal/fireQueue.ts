@@ -135,22 +135,22 @@ export class FireQueue<T> {
     if (c.head === c.tail) this.release(c);
   }
 
-  /** Removes every fire and returns them, oldest first. */
-  clear(): FireOut<T>[] {
+  /** Removes every fire and returns them, oldest first, as waiting runs (none has started). */
+  clear(): WaitingRun<T>[] {
     return this.take(() => true);
   }
 
   /** Removes the fires of `task` (keeping the others in order) and returns them, oldest first. */
-  removeTask(task: T): FireOut<T>[] {
+  removeTask(task: T): WaitingRun<T>[] {
     return this.take((t) => t === task);
   }
 
-  private take(select: (task: T) => boolean): FireOut<T>[] {
-    const removed: FireOut<T>[] = [];
-    const kept: FireOut<T>[] = [];
+  private take(select: (task: T) => boolean): WaitingRun<T>[] {
+    const removed: WaitingRun<T>[] = [];
+    const kept: WaitingRun<T>[] = [];
     for (let c = this.first; c !== null; c = c.next) {
       for (let i = c.head; i < c.tail; i++) {
-        const fire = { task: c.tasks[i] as T, at: c.ats[i], seq: c.seqs[i], event: c.events[i], ack: c.ackAt(i), kind: c.kindAt(i) };
+        const fire = { task: c.tasks[i] as T, at: c.ats[i], seq: c.seqs[i], event: c.events[i], ack: c.ackAt(i), kind: c.kindAt(i), attempt: 0 };
         (select(fire.task) ? removed : kept).push(fire);
       }
     }
@@ -196,4 +196,10 @@ export interface FireOut<T> {
   event: unknown;
   ack: (() => void) | undefined;
   kind: string;
+}
+
+/** A waiting run as an object: a retry, or a fire set aside (paused task, throttling) and back. */
+export interface WaitingRun<T> extends FireOut<T> {
+  /** Attempts already made (0 for a fire that has not started yet). */
+  attempt: number;
 }

@@ -1,16 +1,13 @@
-import { FireQueue, type FireOut } from './fireQueue';
+import { FireQueue, type WaitingRun } from './fireQueue';
 import { PriorityQueue } from './priorityQueue';
+
+export type { WaitingRun } from './fireQueue';
 
 /** What the ready queue needs of a task: its fixed priority. */
 export interface Prioritized {
   readonly priority: number;
 }
 
-/** A waiting run as an object: a retry, or a fire set aside (paused task, throttling) and back. */
-export interface WaitingRun<T extends Prioritized> extends FireOut<T> {
-  /** Attempts already made (0 for a fire that has not started yet). */
-  attempt: number;
-}
 
 /** A bucket: the fires of one priority, in fire order. */
 class Bucket<T> extends FireQueue<T> {
@@ -123,8 +120,13 @@ export class ReadyQueue<T extends Prioritized> {
     out.attempt = run.attempt;
   }
 
-  /** Removes the first run and returns it as a new object; only when `size > 0`. */
+  /** Removes the first run and returns it as an object; only when `size > 0`. */
   shiftRun(): WaitingRun<T> {
+    if (!this.bucketFirst()) {
+      // Already an object: hand it over as it is.
+      this.count--;
+      return this.overflow.pop() as WaitingRun<T>;
+    }
     this.shift();
     const o = this.out;
     const run = { task: o.task, at: o.at, seq: o.seq, event: o.event, ack: o.ack, kind: o.kind, attempt: o.attempt };
@@ -143,7 +145,7 @@ export class ReadyQueue<T extends Prioritized> {
     const removed: WaitingRun<T>[] = [];
     const bucket = this.buckets.get(task.priority);
     if (bucket !== undefined && bucket.size > 0) {
-      for (const f of bucket.removeTask(task)) removed.push({ ...f, attempt: 0 });
+      for (const run of bucket.removeTask(task)) removed.push(run);
       this.rebuildHeap();
     }
     for (const run of this.overflow.removeWhere((r) => r.task === task)) removed.push(run);
@@ -154,7 +156,7 @@ export class ReadyQueue<T extends Prioritized> {
   /** Removes every run and returns them. */
   clear(): WaitingRun<T>[] {
     const all: WaitingRun<T>[] = [];
-    for (const bucket of this.heap) for (const f of bucket.clear()) all.push({ ...f, attempt: 0 });
+    for (const bucket of this.heap) for (const run of bucket.clear()) all.push(run);
     for (const run of this.overflow.clear()) all.push(run);
     this.heap.length = 0;
     this.buckets.clear();

@@ -160,6 +160,19 @@ describe('ReadyQueue (priority buckets + overflow heap)', () => {
     });
   }
 
+  it('shiftRun hands back a waiting run object (a retry) as it is, in its place among bucket fires', () => {
+    const q = new ReadyQueue<T>(0);
+    const t = { name: 'a', priority: 1 };
+    q.push(t, 10, 5, 'fresh', undefined, 'event');
+    const retry = { task: t, at: 1, seq: 2, event: 'retry', ack: undefined, kind: 'periodic', attempt: 1 };
+    q.pushRun(retry);
+    expect(q.size).toBe(2);
+    expect(q.shiftRun()).toBe(retry); // seq 2 before seq 5
+    expect(q.size).toBe(1);
+    expect(q.shiftRun()).toMatchObject({ seq: 5, event: 'fresh', attempt: 0 });
+    expect(q.size).toBe(0);
+  });
+
   it('shiftRun hands out a new object and releaseOut drops the payload references', () => {
     const q = new ReadyQueue<T>(0);
     const t = { name: 'a', priority: 1 };
