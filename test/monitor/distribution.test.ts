@@ -1,3 +1,5 @@
+import { createHistogram } from 'node:perf_hooks';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Distribution, EMPTY_DISTRIBUTION } from '../../src/monitor/distribution';
 import { InvalidOptionError } from '../../src/errors';
@@ -61,13 +63,13 @@ describe('Distribution', () => {
     near(s.max, 1_000);
   });
 
-  it('reports a single value exactly (no histogram is needed for it)', () => {
+  it('reports a single value exactly (no counts are needed for it)', () => {
     const d = new Distribution();
     d.record(1.2345);
     expect(d.snapshot()).toEqual({ count: 1, mean: 1.235, p50: 1.235, p95: 1.235, p99: 1.235, max: 1.235 });
   });
 
-  it('keeps the first value when the histogram is created on the second', () => {
+  it('keeps the first value when the counts are made on the second', () => {
     const d = new Distribution();
     d.record(100);
     d.record(1);
@@ -99,11 +101,11 @@ describe('Distribution', () => {
     expect(Math.abs(s.p95 - 95)).toBeLessThanOrEqual(95 * 0.07);
   });
 
-  it('reads a single value after reset exactly, also when the histogram already existed', () => {
+  it('reads a single value after reset exactly, also when the counts already existed', () => {
     const d = new Distribution();
     for (let i = 0; i < 100; i++) d.record(i);
-    d.snapshot(); // a snapshot flushes the buffer: the histogram exists
-    expect((d as unknown as { histogram: unknown }).histogram).not.toBeNull();
+    expect(d.count).toBe(100); // reading applies the journal
+    expect((d as unknown as { counts: unknown }).counts).not.toBeNull();
     d.reset();
     d.record(7);
     expect(d.snapshot()).toEqual({ count: 1, mean: 7, p50: 7, p95: 7, p99: 7, max: 7 });
@@ -150,11 +152,18 @@ describe('Distribution', () => {
   });
 });
 
-describe('Distribution before its histogram exists', () => {
-  it('buffers the first values (no histogram on the hot path) and summarizes them exactly at a snapshot', () => {
+describe('Distribution before its counts exist', () => {
+  const counts = (d: Distribution) => (d as unknown as { counts: Float64Array | null }).counts;
+
+  it('makes no counts for a single value (a one-time task never pays for them), then counts both', () => {
     const d = new Distribution({ figures: 1 });
-    for (const ms of [4, 1, 3, 2]) d.record(ms);
-    expect((d as unknown as { histogram: unknown }).histogram).toBeNull();
+    d.record(4);
+    expect(d.count).toBe(1);
+    expect(counts(d)).toBeNull();
+    d.record(1);
+    expect(d.count).toBe(2);
+    expect(counts(d)?.reduce((a, b) => a + b, 0)).toBe(2);
+    for (const ms of [3, 2]) d.record(ms);
     const s = d.snapshot();
     expect(s.count).toBe(4);
     expect(s.mean).toBe(2.5);
@@ -168,20 +177,68 @@ describe('Distribution before its histogram exists', () => {
     expect(t.p95).toBeLessThanOrEqual(10);
     expect(t.max).toBe(10);
   });
+
+  it('counts the first value after a reset once the second arrives, with counts kept from before', () => {
+    const d = new Distribution({ figures: 1 });
+    for (let i = 0; i < 10; i++) d.record(50);
+    expect(d.count).toBe(10); // reading applies the journal
+    const before = counts(d);
+    expect(before).not.toBeNull();
+    d.reset();
+    expect(counts(d)).toBe(before);
+    expect(before?.every((c) => c === 0)).toBe(true);
+    d.record(1);
+    d.record(1);
+    d.record(100);
+    expect(d.count).toBe(3);
+    expect(before?.reduce((a, b) => a + b, 0)).toBe(3);
+    const s = d.snapshot();
+    expect(s.p50).toBeGreaterThanOrEqual(0.9);
+    expect(s.p50).toBeLessThanOrEqual(1.1);
+    expect(s.max).toBe(100);
+  });
+});
+
+describe('Distribution quantiles against Node\'s own HDR histogram', () => {
+  // Node's perf_hooks histogram is the reference implementation of the layout: for the same
+  // values, precision and range, every quantile must be the very same number.
+  it.each([1, 2, 3] as const)('reads the same p50/p95/p99 as createHistogram with figures: %i', (figures) => {
+    const ms = (max: number) => fc.double({ min: 0, max, noNaN: true });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(ms(2), ms(1_000), ms(86_400_000)), { minLength: 2, maxLength: 300 }), (values) => {
+        const d = new Distribution({ figures });
+        const h = createHistogram({ lowest: 1, highest: 86_400_000 * 1000 + 1, figures });
+        let max = 0;
+        for (const v of values) {
+          d.record(v);
+          const micros = v > 0 ? Math.round(v * 1000) + 1 : 1;
+          h.record(micros);
+          max = Math.max(max, micros);
+        }
+        const s = d.snapshot();
+        // Quantiles never read above the exact max (as Distribution documents).
+        const expected = (p: number) => (Math.min(h.percentile(p), max) - 1) / 1000;
+        expect(s.p50).toBe(expected(50));
+        expect(s.p95).toBe(expected(95));
+        expect(s.p99).toBe(expected(99));
+        expect(s.max).toBe((max - 1) / 1000);
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
 
 describe('Distribution applies its values off the caller\'s path', () => {
-  const internals = (d: Distribution) => d as unknown as { histogram: unknown; pending: number[] | null; n: number };
+  const internals = (d: Distribution) => d as unknown as { counts: Float64Array | null; n: number };
 
   it('journals a recorded value and applies it after the current macrotask (or when read)', async () => {
     const d = new Distribution({ figures: 1 });
-    for (let i = 0; i < 63; i++) d.record(i); // 63 ≥ every instance's flushAt (8–63)
+    for (let i = 0; i < 63; i++) d.record(i);
     expect(internals(d).n).toBe(0);
-    expect(internals(d).pending).toBeNull();
-    expect(internals(d).histogram).toBeNull();
+    expect(internals(d).counts).toBeNull();
     await new Promise((resolve) => setImmediate(resolve));
     expect(internals(d).n).toBe(63);
-    expect(internals(d).histogram).not.toBeNull();
+    expect(internals(d).counts).not.toBeNull();
     const s = d.snapshot();
     expect(s.count).toBe(63);
     expect(s.max).toBe(62);
