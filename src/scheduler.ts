@@ -5,6 +5,7 @@ import { retryDelay } from './internal/backoff';
 import { Clock, type TimerHandle } from './internal/clock';
 import { FireQueue } from './internal/fireQueue';
 import { ReadyQueue, type WaitingRun } from './internal/readyQueue';
+import { flushRunLog, logEnded, logStarted } from './internal/runLog';
 import { TimerGroups } from './internal/timerGroups';
 import { DEFAULT_KEY_PREFIX, assertLease, claimOccurrence, occurrenceKey, type Coordinator } from './cluster/coordinator';
 import { CpuTracker } from './monitor/cpu';
@@ -700,7 +701,7 @@ export class Scheduler implements TaskOwner {
     if (head !== null) head.prev = attempt;
     attempt.next = head;
     this.inFlight = attempt;
-    task.stats().attemptStarted(now, at, attempt.attempt);
+    logStarted(task, now, at, attempt.attempt);
     if (this.otel !== null) {
       attempt.monitor = this.otel.onAttemptStart({
         taskId: task.id,
@@ -802,8 +803,7 @@ export class Scheduler implements TaskOwner {
     const endedAt = this.clock.now();
     const startedAt = attempt.startedAt;
     const firedAt = attempt.firedAt;
-    task.record(attempt.attempt, firedAt, startedAt, endedAt, status, error, attempt.event, result);
-    task.stats().attemptEnded(status, startedAt, endedAt, error);
+    logEnded(task, attempt.attempt, firedAt, startedAt, endedAt, status, error, attempt.event, result);
     if (attempt.monitor !== null) {
       this.otel!.onAttemptEnd(attempt.monitor as OtelAttemptHandle, { status, error, durationMs: endedAt - startedAt });
       attempt.monitor = null;
@@ -1046,6 +1046,7 @@ export class Scheduler implements TaskOwner {
    * heap, RSS, throttling).
    */
   stats(): SchedulerStatsSnapshot {
+    flushRunLog();
     const now = this.clock.now();
     const sample = this.currentSample(now);
     const cpu = this.cpu !== null;

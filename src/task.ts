@@ -1,5 +1,6 @@
 import { InvalidOptionError } from './errors';
 import { HistoryRing } from './internal/historyRing';
+import { flushRunLog, runLogPending, type RunLogTarget } from './internal/runLog';
 import { TaskStats } from './monitor/taskStats';
 export { ExecutionRecord } from './internal/historyRing';
 import type { FireQueue } from './internal/fireQueue';
@@ -188,7 +189,7 @@ export interface TaskOwner {
  * trigger's membership of a shared schedule (see the registration benchmark).
  * @internal fields and methods below the public ones belong to the scheduler.
  */
-export class TaskRecord implements Task, FireSink<unknown> {
+export class TaskRecord implements Task, FireSink<unknown>, RunLogTarget {
   readonly id: string;
   readonly name: string;
   readonly priority: number;
@@ -244,6 +245,7 @@ export class TaskRecord implements Task, FireSink<unknown> {
   }
 
   get history(): ReadonlyArray<Execution> {
+    if (runLogPending()) flushRunLog();
     return this.executions === null ? [] : this.executions.toArray(this.id);
   }
 
@@ -262,16 +264,22 @@ export class TaskRecord implements Task, FireSink<unknown> {
     this.owner.onTriggerComplete(this, this.triggers[0]);
   }
 
-  /** @internal */
+  /** @internal the task's statistics, with every logged attempt applied (see `runLog`) */
   stats(): TaskStats {
+    if (runLogPending()) flushRunLog();
     return (this.counters ??= new TaskStats());
   }
 
-  /** @internal keeps one attempt in the bounded history */
-  record(attempt: number, firedAt: number, startedAt: number, endedAt: number, status: ExecutionStatus, error: unknown, event: unknown, result: unknown): void {
+  /** @internal a logged attempt start (see `runLog`) */
+  applyStarted(startedAt: number, firedAt: number, attempt: number): void {
+    (this.counters ??= new TaskStats()).attemptStarted(startedAt, firedAt, attempt);
+  }
+
+  /** @internal a logged attempt end: into the bounded history and the statistics */
+  applyEnded(attempt: number, firedAt: number, startedAt: number, endedAt: number, status: ExecutionStatus, error: unknown, event: unknown, result: unknown): void {
     const limit = this.owner.historyLimit;
-    if (limit === 0) return;
-    (this.executions ??= new HistoryRing(limit)).record(attempt, firedAt, startedAt, endedAt, status, error, event, result);
+    if (limit > 0) (this.executions ??= new HistoryRing(limit)).record(attempt, firedAt, startedAt, endedAt, status, error, event, result);
+    (this.counters ??= new TaskStats()).attemptEnded(status, startedAt, endedAt, error);
   }
 
 }

@@ -1,4 +1,5 @@
 import type { Execution, ExecutionStatus } from '../types';
+import { atTurnEnd, type TurnEndWork } from './turnEnd';
 
 const STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed-out', 'aborted'];
 const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, failed: 1, 'timed-out': 2, aborted: 3 };
@@ -21,7 +22,7 @@ const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, f
  * histories grew (more of the 3–7 ms scavenges in a 3-second window than with this layout). An
  * off-heap allocation costs more than an on-heap one, which is why the first size is small.
  */
-export class HistoryRing {
+export class HistoryRing implements TurnEndWork {
   /** firedAt, startedAt, endedAt, attempt × 4 + status code — four per slot. */
   private numbers: Float64Array;
   private errors: unknown[] | null = null;
@@ -29,6 +30,8 @@ export class HistoryRing {
   private results: unknown[] | null = null;
   /** Total recorded; the newest is at (count - 1) % capacity. */
   private count = 0;
+  /** A grow is deferred to the end of the turn (see `record`). */
+  private growQueued = false;
 
   /** Staggers the first size, and so every growth, across rings (see {@link FIRST_SLOTS}). */
   private static created = 0;
@@ -63,6 +66,20 @@ export class HistoryRing {
     if (error !== undefined || this.errors !== null) (this.errors ??= new Array(this.capacity))[i] = error;
     if (event !== undefined || this.events !== null) (this.events ??= new Array(this.capacity))[i] = event;
     if (result !== undefined || this.results !== null) (this.results ??= new Array(this.capacity))[i] = result;
+    // Just filled and can grow: the larger array is made after this macrotask, not in the next
+    // record — which for a periodic task is the next tick, where an allocation (≈ 15 µs for
+    // 1 KB of fresh off-heap memory here) delays every run after it. Several records in one turn
+    // still grow at once (above).
+    if (!this.growQueued && c * 4 + 4 === numbers.length && c + 1 < this.capacity) {
+      this.growQueued = true;
+      atTurnEnd(this);
+    }
+  }
+
+  /** @internal The grow deferred by `record`, unless a record in the same turn has grown it. */
+  runAtTurnEnd(): void {
+    this.growQueued = false;
+    if (this.count * 4 >= this.numbers.length && this.count < this.capacity) this.grow();
   }
 
   /** Four times the slots (up to `capacity`); only before the ring wraps, so slots are in order. */

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors';
 import { hdrLayout, type HdrLayout } from '../internal/hdrLayout';
+import { atTurnEnd, type TurnEndWork } from '../internal/turnEnd';
 
 /**
  * A summary of recorded durations, in milliseconds (sub-millisecond precision).
@@ -72,14 +73,12 @@ function journal(owner: Distribution, ms: number): void {
   journalValues[i] = ms;
   if (journalLength === JOURNAL_SIZE) applyJournal();
   else if (!journalScheduled) {
-    if (typeof setImmediate !== 'function') return applyJournal();
     journalScheduled = true;
-    // Not unref'd: an unref'd immediate does not stop the event loop from blocking in its poll
-    // phase, so it would run only when the next timer wakes the loop — just before that timer's
-    // callbacks, delaying them by the very work this defers. A ref'd one runs in this turn.
-    setImmediate(applyJournal);
+    atTurnEnd(JOURNAL);
   }
 }
+
+const JOURNAL: TurnEndWork = { runAtTurnEnd: () => applyJournal() };
 
 /** Applies every journaled value to its distribution. */
 function applyJournal(): void {
@@ -127,8 +126,14 @@ function applyJournal(): void {
 export class Distribution {
   /** Slot arithmetic for this precision and range, shared with every distribution like it. */
   private readonly layout: HdrLayout;
-  /** Count per slot (see {@link HdrLayout}); made on the second value, null until then. */
+  /**
+   * Counts of the slots from `low` on (see {@link HdrLayout}): only the span of slots values
+   * have fallen into, in whole half-buckets, grown when a value falls outside. Made on the
+   * second value; null until then.
+   */
   private counts: Float64Array | null = null;
+  /** The slot of `counts[0]`. */
+  private low = 0;
   /** Largest storable value: highest µs + the offset of one. */
   private readonly highest: number;
   private n = 0;
@@ -179,15 +184,43 @@ export class Distribution {
       this.first = micros;
       return;
     }
-    const layout = this.layout;
-    let counts = this.counts;
-    if (counts === null) {
-      counts = this.counts = new Float64Array(layout.length);
-      counts[layout.index(this.first)]++;
-    } else if (this.n === 2) {
-      counts[layout.index(this.first)]++; // counts kept (cleared) from before a reset
+    if (this.n === 2) this.add(this.layout.index(this.first));
+    this.add(this.layout.index(micros));
+  }
+
+  /** Counts one value in slot `index`, widening the counts to reach it first. */
+  private add(index: number): void {
+    const counts = this.counts;
+    const offset = index - this.low;
+    if (counts !== null && offset >= 0 && offset < counts.length) counts[offset]++;
+    else this.widen(index)[index - this.low]++;
+  }
+
+  /**
+   * Counts reaching slot `index`: the current span and `index`, in whole half-buckets, plus one
+   * more half-bucket on the side it grew (so values drifting one way do not copy every time).
+   * Latencies gather in a few buckets, so this is typically 3–6 half-buckets — with
+   * `figures: 1`, a few hundred bytes instead of the whole range's 4 KB, and a few µs to make
+   * (a fresh off-heap array costs ≈ 5 µs per KB here, mostly page faults).
+   */
+  private widen(index: number): Float64Array {
+    const unit = this.layout.subBucketHalfCount;
+    const old = this.counts;
+    const oldLow = this.low;
+    const oldHigh = old === null ? index : oldLow + old.length;
+    let low = Math.floor(Math.min(index, old === null ? index : oldLow) / unit) * unit;
+    let high = Math.ceil(Math.max(index + 1, oldHigh) / unit) * unit;
+    if (old !== null) {
+      if (index < oldLow) low -= unit;
+      else high += unit;
     }
-    counts[layout.index(micros)]++;
+    low = Math.max(0, low);
+    high = Math.min(this.layout.length, high);
+    const counts = new Float64Array(high - low);
+    if (old !== null) counts.set(old, oldLow - low);
+    this.counts = counts;
+    this.low = low;
+    return counts;
   }
 
   /**
@@ -204,7 +237,7 @@ export class Distribution {
       const only = (this.first - 1) / 1000;
       return { count, mean: only, p50: only, p95: only, p99: only, max: only };
     }
-    const [p50, p95, p99] = this.layout.percentiles(this.counts as Float64Array, count, QUANTILES);
+    const [p50, p95, p99] = this.layout.percentiles(this.counts as Float64Array, this.low, count, QUANTILES);
     return {
       count,
       mean: this.sum / count / 1000,

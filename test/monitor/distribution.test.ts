@@ -155,6 +155,26 @@ describe('Distribution', () => {
 describe('Distribution before its counts exist', () => {
   const counts = (d: Distribution) => (d as unknown as { counts: Float64Array | null }).counts;
 
+  it('keeps counts only for the span of slots its values fall into, widened as they spread', () => {
+    const d = new Distribution({ figures: 1 });
+    d.record(1);
+    d.record(1.01);
+    expect(d.count).toBe(2);
+    const narrow = counts(d)?.length ?? 0;
+    expect(narrow).toBe(16); // one half-bucket of 16 slots around 1 ms
+    d.record(1_000);
+    expect(d.count).toBe(3);
+    expect(counts(d)?.length).toBeGreaterThan(narrow);
+    expect(counts(d)?.length).toBeLessThan(200); // not the whole range (544 slots up to 24 h)
+    d.record(0);
+    const s = d.snapshot();
+    expect(s.count).toBe(4);
+    expect(s.max).toBe(1_000);
+    expect(s.p50).toBeGreaterThanOrEqual(0.9);
+    expect(s.p50).toBeLessThanOrEqual(1.1);
+    expect(s.p99).toBe(1_000);
+  });
+
   it('makes no counts for a single value (a one-time task never pays for them), then counts both', () => {
     const d = new Distribution({ figures: 1 });
     d.record(4);
@@ -191,7 +211,7 @@ describe('Distribution before its counts exist', () => {
     d.record(1);
     d.record(100);
     expect(d.count).toBe(3);
-    expect(before?.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(counts(d)?.reduce((a, b) => a + b, 0)).toBe(3);
     const s = d.snapshot();
     expect(s.p50).toBeGreaterThanOrEqual(0.9);
     expect(s.p50).toBeLessThanOrEqual(1.1);
