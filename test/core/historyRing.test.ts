@@ -45,4 +45,19 @@ describe('HistoryRing (column-wise, growing, then wrapping)', () => {
     for (const ring of rings) expect(numbers(ring).length).toBe(400);
     for (let k = 0; k < 100; k++) expect(grewAt.filter((s) => s.has(k)).length).toBeLessThanOrEqual(4);
   });
+
+  it('grows after the turn it fills in, so the next record (a periodic task\'s next tick) does not allocate', async () => {
+    const numbers = (r: HistoryRing) => (r as unknown as { numbers: Float64Array }).numbers;
+    const ring = new HistoryRing(100);
+    const slots = numbers(ring).length / 4;
+    for (let k = 0; k < slots; k++) ring.record(1, k, k, k, 'succeeded', undefined, undefined, undefined);
+    const full = numbers(ring);
+    expect(full.length).toBe(slots * 4); // full, not grown yet
+    await new Promise((resolve) => setImmediate(resolve));
+    const grown = numbers(ring);
+    expect(grown.length).toBe(Math.min(100, slots * 4) * 4);
+    ring.record(1, slots, slots, slots, 'succeeded', undefined, undefined, undefined);
+    expect(numbers(ring)).toBe(grown);
+    expect(ring.toArray('t').map((e) => e.firedAt)).toEqual(Array.from({ length: slots + 1 }, (_, k) => k));
+  });
 });
