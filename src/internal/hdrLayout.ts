@@ -17,11 +17,12 @@
  * @internal
  */
 export class HdrLayout {
-  /** Length of a histogram's counts array. */
+  /** Slots of the whole range (a histogram may keep counts for only part of it: see `percentiles`). */
   readonly length: number;
   /** Linear sub-buckets in the lower half of every bucket: log2 of subBucketHalfCount. */
   private readonly halfMagnitude: number;
-  private readonly subBucketHalfCount: number;
+  /** Slots per half bucket: the unit a partial counts array is aligned to and grows by. */
+  readonly subBucketHalfCount: number;
   private readonly subBucketMask: number;
   /** 63 − halfMagnitude: a value's bucket is this minus its 64-bit leading-zero count. */
   private readonly leadingZeroBase: number;
@@ -67,16 +68,17 @@ export class HdrLayout {
   /**
    * The values at the given percentiles (ascending, 0–100) of `counts` holding `total` values, in
    * one pass: each is the highest value of the slot where the running count reaches
-   * round(p / 100 × total), at least 1 — HdrHistogram's `getValueAtPercentile`.
+   * round(p / 100 × total), at least 1 — HdrHistogram's `getValueAtPercentile`. `counts[0]` is
+   * slot `first` (every slot outside `counts` holds 0).
    */
-  percentiles(counts: Float64Array, total: number, percentiles: readonly number[]): number[] {
+  percentiles(counts: Float64Array, first: number, total: number, percentiles: readonly number[]): number[] {
     const out: number[] = [];
     let running = 0;
     let k = 0;
     for (let i = 0; i < counts.length && k < percentiles.length; i++) {
       running += counts[i];
       while (k < percentiles.length && running >= Math.max(1, Math.round((percentiles[k] / 100) * total))) {
-        out.push(this.highestIn(i));
+        out.push(this.highestIn(first + i));
         k++;
       }
     }
