@@ -48,6 +48,11 @@ export class HdrLayout {
 
   /** The slot of `value` (a whole number from 1 to `highest`). */
   index(value: number): number {
+    if (value < 0x80000000) {
+      // Below 2^31 (µs: 35 minutes), 32-bit integer arithmetic: a leading-zero count and a shift.
+      const bucket = this.leadingZeroBase - 32 - Math.clz32(value | this.subBucketMask);
+      return ((bucket + 1) << this.halfMagnitude) + ((value >>> bucket) - this.subBucketHalfCount);
+    }
     const bucket = this.leadingZeroBase - clz64(value, this.subBucketMask);
     const subBucket = Math.floor(value / 2 ** bucket);
     return ((bucket + 1) << this.halfMagnitude) + (subBucket - this.subBucketHalfCount);

@@ -27,7 +27,7 @@ export function atTurnEnd(work: TurnEndWork): void {
 }
 
 function runWaiting(): void {
-  // Work deferred by the work run here (the run log's entries journal their statistics) runs in
+  // Work deferred by the work run here (a history that fills while the run log is applied) runs in
   // this same immediate; the list is emptied even if a piece of work throws.
   try {
     for (let i = 0; i < waiting.length; i++) waiting[i].runAtTurnEnd();

@@ -1,6 +1,5 @@
 import { InvalidOptionError } from '../errors';
 import { hdrLayout, type HdrLayout } from '../internal/hdrLayout';
-import { atTurnEnd, type TurnEndWork } from '../internal/turnEnd';
 
 /**
  * A summary of recorded durations, in milliseconds (sub-millisecond precision).
@@ -50,49 +49,6 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
 const QUANTILES: readonly number[] = [50, 95, 99];
 
 /**
- * Values recorded by every distribution and not yet applied, in record order: a distribution's
- * `record` only appends here (two writes into arrays every distribution shares, so they stay in
- * the CPU cache), and the journal is applied after the current macrotask (`setImmediate`), or
- * at once when it is full or a distribution is read.
- *
- * Why: 500 tasks ticking together each updated two distributions of their own per run — memory
- * no other code touches between ticks, so every update was a cache miss, and the runs later in
- * the tick waited for the bookkeeping of every run before them (in the 500-task interval
- * benchmark, leaving the distributions out took the CPU per fire from ≈ 4.2 to ≈ 2.5 µs).
- * Applied afterwards, the same work no longer delays the start of any run of the same tick.
- */
-const JOURNAL_SIZE = 4096;
-const journalOwners: Array<Distribution | undefined> = new Array(JOURNAL_SIZE).fill(undefined);
-const journalValues = new Float64Array(JOURNAL_SIZE);
-let journalLength = 0;
-let journalScheduled = false;
-
-function journal(owner: Distribution, ms: number): void {
-  const i = journalLength++;
-  journalOwners[i] = owner;
-  journalValues[i] = ms;
-  if (journalLength === JOURNAL_SIZE) applyJournal();
-  else if (!journalScheduled) {
-    journalScheduled = true;
-    atTurnEnd(JOURNAL);
-  }
-}
-
-const JOURNAL: TurnEndWork = { runAtTurnEnd: () => applyJournal() };
-
-/** Applies every journaled value to its distribution. */
-function applyJournal(): void {
-  journalScheduled = false;
-  const n = journalLength;
-  journalLength = 0; // first: whatever happens below, no entry is applied twice
-  for (let i = 0; i < n; i++) {
-    const owner = journalOwners[i] as Distribution;
-    journalOwners[i] = undefined;
-    owner.apply(journalValues[i]);
-  }
-}
-
-/**
  * A distribution of millisecond durations kept in an HDR histogram — the layout of Node's
  * built-in `perf_hooks` histograms (and HdrHistogram's), whose quantiles it reads back exactly
  * (the unit tests check that against `createHistogram`): constant memory, O(1) `record`,
@@ -105,15 +61,14 @@ function applyJournal(): void {
  * run that takes 0 ms of virtual time is common under `TestScheduler`); the offset is removed
  * again in {@link Distribution.snapshot}, so 0 ms reads back as exactly 0.
  *
- * Memory: recorded values wait in a journal shared by all distributions (4096 entries) until the
- * current macrotask is over (see `journal` above). The counts (one `Float64Array`, off the JS
- * heap) are made on the second value, so a task that runs once — every one-time task — never has
+ * Memory: the counts (one `Float64Array`, off the JS heap) are made on the second value, so a task that runs once — every one-time task — never has
  * them: 8 bytes per slot, ≈ 31 KB with the defaults (`figures: 2`, up to 24 h), ≈ 4 KB with
  * `figures: 1` (quantiles within ≈ 6 %); each halving of `highestMs` saves one
  * bucket (≈ 1 KB at `figures: 2`). The JS object and the array's header are ≈ 250 bytes.
  *
- * Cost: `record` is two writes into the shared journal; applying a value is a multiplication, a
- * clamp, a leading-zero count, two shifts and an increment.
+ * Cost: `record` is a multiplication, a clamp, a leading-zero count, a shift and an increment,
+ * no allocation (once the counts reach the value's half-bucket). The scheduler records outside
+ * the burst of runs anyway (see its run log).
  *
  * @example
  * ```ts
@@ -159,22 +114,15 @@ export class Distribution {
 
   /** How many values were recorded. */
   get count(): number {
-    if (journalLength > 0) applyJournal();
     return this.n;
   }
 
   /**
    * Records one duration in ms. Negative values count as 0, values above `highestMs` as `highestMs`;
-   * NaN is ignored. The value is journaled (two array writes) and applied later — after the
-   * current macrotask, or when the distribution is read.
+   * NaN is ignored.
    */
   record(ms: number): void {
     if (ms !== ms) return; // NaN
-    journal(this, ms);
-  }
-
-  /** @internal Adds one journaled value (see `applyJournal`). */
-  apply(ms: number): void {
     let micros = ms > 0 ? Math.round(ms * 1000) + 1 : 1;
     if (micros > this.highest) micros = this.highest;
     // The histogram reads max and mean as slot-equivalent values (up to 10^-figures off); these are exact.
@@ -229,7 +177,6 @@ export class Distribution {
    * three quantiles (≈ 1 µs with `figures: 1`, ≈ 5 µs with 2).
    */
   snapshot(): DistributionSnapshot {
-    if (journalLength > 0) applyJournal();
     const count = this.n;
     if (count === 0) return EMPTY_DISTRIBUTION;
     const max = this.maxMicros;
@@ -250,7 +197,6 @@ export class Distribution {
 
   /** Forgets every recorded value (existing counts are kept and cleared). */
   reset(): void {
-    if (journalLength > 0) applyJournal(); // values recorded before the reset go with it
     this.counts?.fill(0);
     this.n = 0;
     this.first = 0;
