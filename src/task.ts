@@ -270,16 +270,15 @@ export class TaskRecord implements Task, FireSink<unknown>, RunLogTarget {
     return (this.counters ??= new TaskStats());
   }
 
-  /** @internal a logged attempt start (see `runLog`) */
-  applyStarted(startedAt: number, firedAt: number, attempt: number): void {
-    (this.counters ??= new TaskStats()).attemptStarted(startedAt, firedAt, attempt);
+  /** @internal the statistics the run log applies entries to (no flush: see `runLog`) */
+  loggedStats(): TaskStats {
+    return (this.counters ??= new TaskStats());
   }
 
-  /** @internal a logged attempt end: into the bounded history and the statistics */
-  applyEnded(attempt: number, firedAt: number, startedAt: number, endedAt: number, status: ExecutionStatus, error: unknown, event: unknown, result: unknown): void {
+  /** @internal the history the run log applies entries to; null when none is kept */
+  loggedHistory(): HistoryRing | null {
     const limit = this.owner.historyLimit;
-    if (limit > 0) (this.executions ??= new HistoryRing(limit)).record(attempt, firedAt, startedAt, endedAt, status, error, event, result);
-    (this.counters ??= new TaskStats()).attemptEnded(status, startedAt, endedAt, error);
+    return limit === 0 ? null : (this.executions ??= new HistoryRing(limit));
   }
 
 }

@@ -312,6 +312,23 @@ describe('wait and duration distributions', () => {
 });
 
 describe('scheduler figures', () => {
+  it('counts real-clock fires into the rate at the end of their macrotask, or at once when read', async () => {
+    const s = new Scheduler();
+    const events = new Subject<number>();
+    s.addTask({ name: 'e', triggers: [eventTrigger(events)], overlap: 'allow', run: () => undefined });
+    s.start();
+    const pending = () => (s as unknown as { firesPending: number }).firesPending;
+    for (let i = 0; i < 5; i++) events.next(i);
+    expect(pending()).toBe(5); // counted together, after the burst
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pending()).toBe(0);
+    events.next(5);
+    // 6 fires within the first one-second bucket of the 10-second window: 6 per second.
+    expect(s.stats().firesPerSecond).toBe(6);
+    expect(pending()).toBe(0);
+    await s.stop();
+  });
+
   it('reports fires per second on the scheduler clock, and the sampler readings', () => {
     const ts = newTestScheduler();
     let early!: SchedulerStatsSnapshot;
