@@ -45,15 +45,13 @@ export class Run implements WaitingRun<TaskRecord> {
  * @internal fields below the TaskContext ones belong to the scheduler.
  */
 export class Attempt implements TaskContext {
-  readonly taskId: string;
   readonly event: unknown;
   readonly firedAt: number;
   /** @internal */ done = false;
   /** @internal */ controller: AbortController | null = null;
   /** @internal */ timer: TimerHandle | null = null;
   /** @internal */ sub: Subscription | null = null;
-  /** @internal in-flight list links */ prev: Attempt | null = null;
-  /** @internal */ next: Attempt | null = null;
+  /** @internal index in the scheduler's in-flight list; -1 once settled */ slot = -1;
   /** @internal monitoring state (CPU account, span) */ monitor: unknown = null;
 
   constructor(
@@ -65,9 +63,13 @@ export class Attempt implements TaskContext {
     readonly attempt: number,
     /** @internal */ readonly startedAt: number,
   ) {
-    this.taskId = task.id;
     this.event = event;
     this.firedAt = firedAt;
+  }
+
+  /** The task's id (read from the task: one field less in every attempt — they are the per-run allocation). */
+  get taskId(): string {
+    return this.task.id;
   }
 
   get signal(): AbortSignal {

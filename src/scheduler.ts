@@ -112,7 +112,8 @@ export class Scheduler implements TaskOwner {
   private seq = 0;
   private idCounter = 0;
   private draining = false;
-  private inFlight: Attempt | null = null;
+  /** Attempts in progress, in no particular order (each knows its `slot`). */
+  private readonly inFlight: Attempt[] = [];
   private stopping: { promise: Promise<void>; resolve: () => void; timer: TimerHandle | null } | null = null;
   private turnStarts = 0;
   private yielded = false;
@@ -728,10 +729,8 @@ export class Scheduler implements TaskOwner {
     this.running++;
     if (now !== now) now = this.clock.now();
     const attempt = new Attempt(task, at, event, seq, kind, done + 1, now);
-    const head = this.inFlight;
-    if (head !== null) head.prev = attempt;
-    attempt.next = head;
-    this.inFlight = attempt;
+    attempt.slot = this.inFlight.length;
+    this.inFlight.push(attempt);
     logStarted(task, now, at, attempt.attempt);
     if (this.otel !== null) {
       attempt.monitor = this.otel.onAttemptStart({
@@ -824,10 +823,13 @@ export class Scheduler implements TaskOwner {
       attempt.sub.unsubscribe();
       attempt.sub = null;
     }
-    if (attempt.prev !== null) attempt.prev.next = attempt.next;
-    else this.inFlight = attempt.next;
-    if (attempt.next !== null) attempt.next.prev = attempt.prev;
-    attempt.prev = attempt.next = null;
+    const inFlight = this.inFlight;
+    const last = inFlight.pop() as Attempt;
+    if (last !== attempt) {
+      inFlight[attempt.slot] = last;
+      last.slot = attempt.slot;
+    }
+    attempt.slot = -1;
     this.running--;
 
     const task = attempt.task;
@@ -988,12 +990,8 @@ export class Scheduler implements TaskOwner {
   }
 
   private abortInFlight(): void {
-    let attempt = this.inFlight;
-    while (attempt !== null) {
-      const next = attempt.next;
-      this.abort(attempt, 'aborted', new TaskAbortedError(attempt.taskId));
-      attempt = next;
-    }
+    // A copy: each abort settles its attempt, which takes it out of the list.
+    for (const attempt of this.inFlight.slice()) this.abort(attempt, 'aborted', new TaskAbortedError(attempt.taskId));
   }
 
   private finishStop(report: boolean): void {
