@@ -49,10 +49,9 @@ export class Attempt implements TaskContext {
   readonly firedAt: number;
   /** @internal */ done = false;
   /** @internal */ controller: AbortController | null = null;
-  /** @internal */ timer: TimerHandle | null = null;
-  /** @internal */ sub: Subscription | null = null;
   /** @internal index in the scheduler's in-flight list; -1 once settled */ slot = -1;
-  /** @internal monitoring state (CPU account, span) */ monitor: unknown = null;
+  /** @internal what only some attempts have: a timeout, a subscription, a span (see AttemptExtras) */
+  extras: AttemptExtras | null = null;
 
   constructor(
     /** @internal */ readonly task: TaskRecord,
@@ -80,4 +79,18 @@ export class Attempt implements TaskContext {
   abort(reason: unknown): void {
     (this.controller ??= new AbortController()).abort(reason);
   }
+}
+
+/**
+ * The parts of an attempt that only some attempts need — the timer of a `timeout`, the
+ * subscription to an Observable result, the OpenTelemetry span — in one object made for those
+ * attempts, so that every other attempt (the common one: no timeout, a promise or a plain value,
+ * no tracing) is two fields smaller.
+ * @internal
+ */
+export class AttemptExtras {
+  timer: TimerHandle | null = null;
+  sub: Subscription | null = null;
+  /** The OpenTelemetry handle of the attempt's span and metrics. */
+  monitor: unknown = null;
 }

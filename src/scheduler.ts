@@ -21,7 +21,7 @@ import {
   type ResourceSampler,
 } from './monitor/resourceSampler';
 import { TaskStats, taskState, type SchedulerStatsSnapshot, type TaskStatsSnapshot } from './monitor/taskStats';
-import { Attempt, BUFFERED, Run } from './run';
+import { Attempt, AttemptExtras, BUFFERED, Run } from './run';
 import { ExecutionRecord, TaskRecord, normalizeTask, triggerFacts, type Task, type TaskOwner, type TriggerFacts } from './task';
 import { detachable, isBuiltInTrigger, type Detachable, type FireSink, type TriggerEnv } from './triggers/base';
 import type {
@@ -733,7 +733,7 @@ export class Scheduler implements TaskOwner {
     this.inFlight.push(attempt);
     logStarted(task, now, at, attempt.attempt);
     if (this.otel !== null) {
-      attempt.monitor = this.otel.onAttemptStart({
+      (attempt.extras = new AttemptExtras()).monitor = this.otel.onAttemptStart({
         taskId: task.id,
         taskName: task.name,
         priority: task.priority,
@@ -750,7 +750,7 @@ export class Scheduler implements TaskOwner {
   private invoke(task: TaskRecord, attempt: Attempt): void {
     let result: unknown;
     try {
-      if (this.cpu === null && attempt.monitor === null) result = task.run.call(undefined, task.args, attempt);
+      if (this.cpu === null && attempt.extras === null) result = task.run.call(undefined, task.args, attempt);
       else result = this.invokeMonitored(task, attempt);
       if (result !== null && typeof result === 'object') {
         // Inside the try: a hostile thenable (a throwing `then` getter or call) is a failed attempt.
@@ -772,7 +772,7 @@ export class Scheduler implements TaskOwner {
             complete: () => this.settle(attempt, 'succeeded', undefined, last),
           });
           if (!attempt.done) {
-            attempt.sub = sub;
+            (attempt.extras ??= new AttemptExtras()).sub = sub;
             this.armTimeout(task, attempt);
           }
           return;
@@ -788,15 +788,17 @@ export class Scheduler implements TaskOwner {
   /** `run` inside the attempt's span and CPU account (only when those are switched on). */
   private invokeMonitored(task: TaskRecord, attempt: Attempt): unknown {
     const call = () => task.run.call(undefined, task.args, attempt);
-    const inSpan = attempt.monitor === null ? call : () => this.otel!.withSpan(attempt.monitor as OtelAttemptHandle, call);
+    const monitor = attempt.extras === null ? null : attempt.extras.monitor;
+    const inSpan = monitor === null ? call : () => this.otel!.withSpan(monitor as OtelAttemptHandle, call);
     return this.cpu === null ? inSpan() : this.cpu.run(task.stats(), inSpan);
   }
 
   private armTimeout(task: TaskRecord, attempt: Attempt): void {
     const timeout = task.timeout;
     if (timeout === undefined || attempt.done) return;
-    attempt.timer = this.clock.after(timeout, () => {
-      attempt.timer = null;
+    const extras = (attempt.extras ??= new AttemptExtras());
+    extras.timer = this.clock.after(timeout, () => {
+      extras.timer = null;
       this.abort(attempt, 'timed-out', new TaskTimeoutError(task.id, timeout));
     });
   }
@@ -815,13 +817,16 @@ export class Scheduler implements TaskOwner {
   private settle(attempt: Attempt, status: ExecutionStatus, error: unknown, result: unknown): void {
     if (attempt.done) return; // a late result of a timed-out or abandoned attempt
     attempt.done = true;
-    if (attempt.timer !== null) {
-      attempt.timer.cancel();
-      attempt.timer = null;
-    }
-    if (attempt.sub !== null) {
-      attempt.sub.unsubscribe();
-      attempt.sub = null;
+    const extras = attempt.extras;
+    if (extras !== null) {
+      if (extras.timer !== null) {
+        extras.timer.cancel();
+        extras.timer = null;
+      }
+      if (extras.sub !== null) {
+        extras.sub.unsubscribe();
+        extras.sub = null;
+      }
     }
     const inFlight = this.inFlight;
     const last = inFlight.pop() as Attempt;
@@ -837,9 +842,9 @@ export class Scheduler implements TaskOwner {
     const startedAt = attempt.startedAt;
     const firedAt = attempt.firedAt;
     logEnded(task, attempt.attempt, firedAt, startedAt, endedAt, status, error, attempt.event, result);
-    if (attempt.monitor !== null) {
-      this.otel!.onAttemptEnd(attempt.monitor as OtelAttemptHandle, { status, error, durationMs: endedAt - startedAt });
-      attempt.monitor = null;
+    if (extras !== null && extras.monitor !== null) {
+      this.otel!.onAttemptEnd(extras.monitor as OtelAttemptHandle, { status, error, durationMs: endedAt - startedAt });
+      extras.monitor = null;
     }
     const watching = this.watching;
     // The record object is built only for listeners; the history keeps it column-wise.
