@@ -1,8 +1,10 @@
 import type { Execution, ExecutionStatus } from '../types';
 import { atTurnEnd, type TurnEndWork } from './turnEnd';
 
-const STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed-out', 'aborted'];
-const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, failed: 1, 'timed-out': 2, aborted: 3 };
+/** Execution statuses by a small code (0–3), as stored column-wise here and in the run log. @internal */
+export const STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed-out', 'aborted'];
+/** The code of each status in {@link STATUSES}. @internal */
+export const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeeded: 0, failed: 1, 'timed-out': 2, aborted: 3 };
 
 /**
  * The last `capacity` executions of one task, stored column-wise: the three times and the packed
