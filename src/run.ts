@@ -39,58 +39,75 @@ export class Run implements WaitingRun<TaskRecord> {
 }
 
 /**
- * One attempt of a run; it is also the `ctx` handed to the task's `run`. The AbortController is
- * created only when `signal` is read or the attempt is aborted: most runs never need one, and
- * creating it costs more than the rest of a dispatch.
+ * One attempt of a run; it is also the `ctx` handed to the task's `run`. It is the one object the
+ * scheduler allocates per run, so it carries only what every attempt needs: what an attempt needs
+ * only sometimes (an AbortController, created when `signal` is read or the attempt is aborted; a
+ * timeout, an Observable's subscription, a span; a retry's place in line) is in its
+ * {@link AttemptExtras}, made for the attempts that have one.
  * @internal fields below the TaskContext ones belong to the scheduler.
  */
 export class Attempt implements TaskContext {
   readonly event: unknown;
   readonly firedAt: number;
-  /** @internal */ done = false;
-  /** @internal */ controller: AbortController | null = null;
-  /** @internal index in the scheduler's in-flight list; -1 once settled */ slot = -1;
-  /** @internal what only some attempts have: a timeout, a subscription, a span (see AttemptExtras) */
+  /** @internal index in the scheduler's in-flight list; -1 before the attempt starts and once it has settled */
+  slot = -1;
+  /** @internal what only some attempts have (see AttemptExtras) */
   extras: AttemptExtras | null = null;
+  /** @internal start − fire time: on a millisecond clock a small integer, where `startedAt` would be one more boxed number per attempt */
+  private readonly waited: number;
 
   constructor(
     /** @internal */ readonly task: TaskRecord,
     firedAt: number,
     event: unknown,
-    /** @internal fire order, kept by a retry */ readonly seq: number,
-    /** @internal trigger kind */ readonly kind: string,
     readonly attempt: number,
-    /** @internal */ readonly startedAt: number,
+    startedAt: number,
   ) {
     this.event = event;
     this.firedAt = firedAt;
+    this.waited = startedAt - firedAt;
   }
 
-  /** The task's id (read from the task: one field less in every attempt — they are the per-run allocation). */
+  /** The task's id (read from the task: one field less in every attempt). */
   get taskId(): string {
     return this.task.id;
   }
 
+  /** @internal when the attempt started (scheduler clock) */
+  get startedAt(): number {
+    return this.firedAt + this.waited;
+  }
+
+  /** @internal settled (or not started) */
+  get done(): boolean {
+    return this.slot < 0;
+  }
+
   get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
+    const extras = (this.extras ??= new AttemptExtras());
+    return (extras.controller ??= new AbortController()).signal;
   }
 
   /** @internal */
   abort(reason: unknown): void {
-    (this.controller ??= new AbortController()).abort(reason);
+    const extras = (this.extras ??= new AttemptExtras());
+    (extras.controller ??= new AbortController()).abort(reason);
   }
 }
 
 /**
- * The parts of an attempt that only some attempts need — the timer of a `timeout`, the
- * subscription to an Observable result, the OpenTelemetry span — in one object made for those
- * attempts, so that every other attempt (the common one: no timeout, a promise or a plain value,
- * no tracing) is two fields smaller.
+ * The parts of an attempt that only some attempts need, in one object made for those attempts, so
+ * that every other attempt — the common one: no timeout, no retry, a promise or a plain value, no
+ * tracing, `signal` not read — is that much smaller.
  * @internal
  */
 export class AttemptExtras {
+  controller: AbortController | null = null;
   timer: TimerHandle | null = null;
   sub: Subscription | null = null;
   /** The OpenTelemetry handle of the attempt's span and metrics. */
   monitor: unknown = null;
+  /** Fire order and trigger kind, kept for a retry (set only when the task retries). */
+  seq = 0;
+  kind = '';
 }

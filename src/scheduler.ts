@@ -728,12 +728,18 @@ export class Scheduler implements TaskOwner {
     }
     this.running++;
     if (now !== now) now = this.clock.now();
-    const attempt = new Attempt(task, at, event, seq, kind, done + 1, now);
+    const attempt = new Attempt(task, at, event, done + 1, now);
     attempt.slot = this.inFlight.length;
     this.inFlight.push(attempt);
+    if (task.retry !== undefined) {
+      // A retry waits in the place its original fire earned (seq), reported as the same kind.
+      const extras = (attempt.extras = new AttemptExtras());
+      extras.seq = seq;
+      extras.kind = kind;
+    }
     logStarted(task, now, at, attempt.attempt);
     if (this.otel !== null) {
-      (attempt.extras = new AttemptExtras()).monitor = this.otel.onAttemptStart({
+      (attempt.extras ??= new AttemptExtras()).monitor = this.otel.onAttemptStart({
         taskId: task.id,
         taskName: task.name,
         priority: task.priority,
@@ -750,7 +756,7 @@ export class Scheduler implements TaskOwner {
   private invoke(task: TaskRecord, attempt: Attempt): void {
     let result: unknown;
     try {
-      if (this.cpu === null && attempt.extras === null) result = task.run.call(undefined, task.args, attempt);
+      if (this.cpu === null && (attempt.extras === null || attempt.extras.monitor === null)) result = task.run.call(undefined, task.args, attempt);
       else result = this.invokeMonitored(task, attempt);
       if (result !== null && typeof result === 'object') {
         // Inside the try: a hostile thenable (a throwing `then` getter or call) is a failed attempt.
@@ -816,7 +822,14 @@ export class Scheduler implements TaskOwner {
   /** Ends an attempt exactly once: records it, frees its slot, then retries or ends the run. */
   private settle(attempt: Attempt, status: ExecutionStatus, error: unknown, result: unknown): void {
     if (attempt.done) return; // a late result of a timed-out or abandoned attempt
-    attempt.done = true;
+    // Out of the in-flight list first: from here on the attempt is done.
+    const inFlight = this.inFlight;
+    const last = inFlight.pop() as Attempt;
+    if (last !== attempt) {
+      inFlight[attempt.slot] = last;
+      last.slot = attempt.slot;
+    }
+    attempt.slot = -1;
     const extras = attempt.extras;
     if (extras !== null) {
       if (extras.timer !== null) {
@@ -828,13 +841,6 @@ export class Scheduler implements TaskOwner {
         extras.sub = null;
       }
     }
-    const inFlight = this.inFlight;
-    const last = inFlight.pop() as Attempt;
-    if (last !== attempt) {
-      inFlight[attempt.slot] = last;
-      last.slot = attempt.slot;
-    }
-    attempt.slot = -1;
     this.running--;
 
     const task = attempt.task;
@@ -873,7 +879,8 @@ export class Scheduler implements TaskOwner {
 
   private scheduleRetry(failed: Attempt): void {
     const task = failed.task;
-    const run = new Run(task, failed.firedAt, failed.event, undefined, failed.seq, failed.kind, failed.attempt);
+    const extras = failed.extras as AttemptExtras; // a retrying task's attempts have them (startRun)
+    const run = new Run(task, failed.firedAt, failed.event, undefined, extras.seq, extras.kind, failed.attempt);
     const delay = retryDelay(task.retry!, run.attempt);
     task.stats().retries++;
     if (this.otel !== null) this.otel.onRetryScheduled(otelTask(task));
