@@ -1,5 +1,3 @@
-import { createHistogram } from 'node:perf_hooks';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Distribution, EMPTY_DISTRIBUTION } from '../../src/monitor/distribution';
 import { InvalidOptionError } from '../../src/errors';
@@ -63,13 +61,13 @@ describe('Distribution', () => {
     near(s.max, 1_000);
   });
 
-  it('reports a single value exactly (no counts are needed for it)', () => {
+  it('reports a single value exactly (no histogram is needed for it)', () => {
     const d = new Distribution();
     d.record(1.2345);
     expect(d.snapshot()).toEqual({ count: 1, mean: 1.235, p50: 1.235, p95: 1.235, p99: 1.235, max: 1.235 });
   });
 
-  it('keeps the first value when the counts are made on the second', () => {
+  it('keeps the first value when the histogram is created on the second', () => {
     const d = new Distribution();
     d.record(100);
     d.record(1);
@@ -101,10 +99,11 @@ describe('Distribution', () => {
     expect(Math.abs(s.p95 - 95)).toBeLessThanOrEqual(95 * 0.07);
   });
 
-  it('reads a single value after reset exactly, also when the counts already existed', () => {
+  it('reads a single value after reset exactly, also when the histogram already existed', () => {
     const d = new Distribution();
     for (let i = 0; i < 100; i++) d.record(i);
-    expect((d as unknown as { counts: unknown }).counts).not.toBeNull();
+    d.snapshot(); // a snapshot flushes the buffer: the histogram exists
+    expect((d as unknown as { histogram: unknown }).histogram).not.toBeNull();
     d.reset();
     d.record(7);
     expect(d.snapshot()).toEqual({ count: 1, mean: 7, p50: 7, p95: 7, p99: 7, max: 7 });
@@ -151,38 +150,11 @@ describe('Distribution', () => {
   });
 });
 
-describe('Distribution before its counts exist', () => {
-  const counts = (d: Distribution) => (d as unknown as { counts: Float64Array | null }).counts;
-
-  it('keeps counts only for the span of slots its values fall into, widened as they spread', () => {
+describe('Distribution before its histogram exists', () => {
+  it('buffers the first values (no histogram on the hot path) and summarizes them exactly at a snapshot', () => {
     const d = new Distribution({ figures: 1 });
-    d.record(1);
-    d.record(1.01);
-    expect(d.count).toBe(2);
-    const narrow = counts(d)?.length ?? 0;
-    expect(narrow).toBe(16); // one half-bucket of 16 slots around 1 ms
-    d.record(1_000);
-    expect(d.count).toBe(3);
-    expect(counts(d)?.length).toBeGreaterThan(narrow);
-    expect(counts(d)?.length).toBeLessThan(200); // not the whole range (544 slots up to 24 h)
-    d.record(0);
-    const s = d.snapshot();
-    expect(s.count).toBe(4);
-    expect(s.max).toBe(1_000);
-    expect(s.p50).toBeGreaterThanOrEqual(0.9);
-    expect(s.p50).toBeLessThanOrEqual(1.1);
-    expect(s.p99).toBe(1_000);
-  });
-
-  it('makes no counts for a single value (a one-time task never pays for them), then counts both', () => {
-    const d = new Distribution({ figures: 1 });
-    d.record(4);
-    expect(d.count).toBe(1);
-    expect(counts(d)).toBeNull();
-    d.record(1);
-    expect(d.count).toBe(2);
-    expect(counts(d)?.reduce((a, b) => a + b, 0)).toBe(2);
-    for (const ms of [3, 2]) d.record(ms);
+    for (const ms of [4, 1, 3, 2]) d.record(ms);
+    expect((d as unknown as { histogram: unknown }).histogram).toBeNull();
     const s = d.snapshot();
     expect(s.count).toBe(4);
     expect(s.mean).toBe(2.5);
@@ -196,52 +168,28 @@ describe('Distribution before its counts exist', () => {
     expect(t.p95).toBeLessThanOrEqual(10);
     expect(t.max).toBe(10);
   });
-
-  it('counts the first value after a reset once the second arrives, with counts kept from before', () => {
-    const d = new Distribution({ figures: 1 });
-    for (let i = 0; i < 10; i++) d.record(50);
-    const before = counts(d);
-    expect(before).not.toBeNull();
-    d.reset();
-    expect(counts(d)).toBe(before);
-    expect(before?.every((c) => c === 0)).toBe(true);
-    d.record(1);
-    d.record(1);
-    d.record(100);
-    expect(d.count).toBe(3);
-    expect(counts(d)?.reduce((a, b) => a + b, 0)).toBe(3);
-    const s = d.snapshot();
-    expect(s.p50).toBeGreaterThanOrEqual(0.9);
-    expect(s.p50).toBeLessThanOrEqual(1.1);
-    expect(s.max).toBe(100);
-  });
 });
 
-describe('Distribution quantiles against Node\'s own HDR histogram', () => {
-  // Node's perf_hooks histogram is the reference implementation of the layout: for the same
-  // values, precision and range, every quantile must be the very same number.
-  it.each([1, 2, 3] as const)('reads the same p50/p95/p99 as createHistogram with figures: %i', (figures) => {
-    const ms = (max: number) => fc.double({ min: 0, max, noNaN: true });
-    fc.assert(
-      fc.property(fc.array(fc.oneof(ms(2), ms(1_000), ms(86_400_000)), { minLength: 2, maxLength: 300 }), (values) => {
-        const d = new Distribution({ figures });
-        const h = createHistogram({ lowest: 1, highest: 86_400_000 * 1000 + 1, figures });
-        let max = 0;
-        for (const v of values) {
-          d.record(v);
-          const micros = v > 0 ? Math.round(v * 1000) + 1 : 1;
-          h.record(micros);
-          max = Math.max(max, micros);
-        }
-        const s = d.snapshot();
-        // Quantiles never read above the exact max (as Distribution documents).
-        const expected = (p: number) => (Math.min(h.percentile(p), max) - 1) / 1000;
-        expect(s.p50).toBe(expected(50));
-        expect(s.p95).toBe(expected(95));
-        expect(s.p99).toBe(expected(99));
-        expect(s.max).toBe((max - 1) / 1000);
-      }),
-      { numRuns: 60 },
-    );
+describe('Distribution buffers its values in front of the histogram', () => {
+  const internals = (d: Distribution) => d as unknown as { histogram: unknown; pending: number[] | null; n: number };
+
+  it('records at once, and moves the buffer into the histogram when it is full (no read needed)', () => {
+    const d = new Distribution({ figures: 1 });
+    d.record(3);
+    expect(internals(d).n).toBe(1);
+    expect(internals(d).histogram).toBeNull();
+    for (let i = 1; i < 63; i++) d.record(i); // 63 ≥ every instance's flushAt (8–63)
+    expect(internals(d).n).toBe(63);
+    expect(internals(d).histogram).not.toBeNull();
+    expect(d.snapshot()).toMatchObject({ count: 63, max: 62 });
+  });
+
+  it('forgets buffered values on reset', () => {
+    const d = new Distribution({ figures: 1 });
+    d.record(3);
+    d.record(4);
+    d.reset();
+    expect(d.snapshot()).toEqual({ count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+    expect(internals(d).pending?.length ?? 0).toBe(0);
   });
 });
