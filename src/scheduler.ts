@@ -65,6 +65,40 @@ export class TaskAbortedError extends Error {
  */
 const TURN_BUDGET = 1000;
 
+/** `Promise.prototype.then` as it was when this module loaded. */
+const NATIVE_THEN = Promise.prototype.then;
+
+/**
+ * The two callbacks an attempt's promise settles through (`then(fulfilled, rejected)`), made once
+ * and reused by one attempt after another instead of two closures per attempt: a pair of
+ * closures and their context were ≈ 170 B of the ≈ 770 B allocated per run of a 200 000-run
+ * dispatch, most of the garbage its scavenges had to sweep. Only for native promises
+ * (`then` is the intrinsic `Promise.prototype.then`), which call one of the two exactly once —
+ * after which the pair is free for the next attempt. A foreign thenable might call them again,
+ * later, for an attempt that is no longer its own: it gets fresh closures.
+ */
+class Reaction {
+  attempt: Attempt | null = null;
+  readonly fulfilled: (value: unknown) => void;
+  readonly rejected: (error: unknown) => void;
+
+  constructor(
+    settle: (attempt: Attempt, status: ExecutionStatus, error: unknown, result: unknown) => void,
+    private readonly free: Reaction[],
+  ) {
+    this.fulfilled = (value) => settle(this.release(), 'succeeded', undefined, value);
+    this.rejected = (error) => settle(this.release(), 'failed', error, undefined);
+  }
+
+  /** Returns the attempt it was lent to, and itself to the free list. */
+  release(): Attempt {
+    const attempt = this.attempt as Attempt;
+    this.attempt = null;
+    this.free.push(this);
+    return attempt;
+  }
+}
+
 /**
  * Schedules and runs background tasks: fires of every enabled task's triggers are ordered by
  * priority (lower number first, then earliest fire) and run with at most `maxRunningTasks` runs at
@@ -114,6 +148,10 @@ export class Scheduler implements TaskOwner {
   private draining = false;
   /** Attempts in progress, in no particular order (each knows its `slot`). */
   private readonly inFlight: Attempt[] = [];
+  /** Free callback pairs for attempts' promises (see {@link Reaction}). */
+  private readonly reactions: Reaction[] = [];
+  private readonly settleFromReaction = (attempt: Attempt, status: ExecutionStatus, error: unknown, result: unknown): void =>
+    this.settle(attempt, status, error, result);
   private stopping: { promise: Promise<void>; resolve: () => void; timer: TimerHandle | null } | null = null;
   private turnStarts = 0;
   private yielded = false;
@@ -761,6 +799,21 @@ export class Scheduler implements TaskOwner {
       if (result !== null && typeof result === 'object') {
         // Inside the try: a hostile thenable (a throwing `then` getter or call) is a failed attempt.
         const then = (result as PromiseLike<unknown>).then;
+        if (then === NATIVE_THEN) {
+          // A native promise (the common case): settles through a reusable pair of callbacks.
+          const reaction = this.reactions.pop() ?? new Reaction(this.settleFromReaction, this.reactions);
+          reaction.attempt = attempt;
+          try {
+            then.call(result, reaction.fulfilled, reaction.rejected);
+          } catch (error) {
+            // Not a promise after all (a proxy, or a subclass whose constructor throws): the
+            // callbacks were not registered, so the pair is free again.
+            reaction.release();
+            throw error;
+          }
+          this.armTimeout(task, attempt);
+          return;
+        }
         if (typeof then === 'function') {
           then.call(
             result,

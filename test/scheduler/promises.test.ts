@@ -1,6 +1,7 @@
 // Promise-returning tasks on the default asyncScheduler, driven by vitest fake timers, checking both
 // sides of each boundary; failure isolation; and one real-timer test of waits beyond 2^31−1 ms.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import fc from 'fast-check';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -239,6 +240,131 @@ describe('timeouts on Promise runs', () => {
       [2, 'timed-out', undefined],
     ]);
     expect(eventsOf(events, 'run-succeeded')).toEqual([]);
+    await s.stop();
+  });
+});
+
+describe('settling through reused callbacks', () => {
+  // A native promise settles its attempt through a pair of callbacks that the next attempt reuses
+  // once the promise has called one of them; these check that no attempt is ever settled by
+  // another's promise — late results of timed-out attempts included.
+
+  interface Job {
+    at: number;
+    duration: number;
+    fails: boolean;
+  }
+// Durations from 1 ms (a fake setTimeout(0) waits 1 ms, like Node's), never equal to the timeout
+  // (a tie: whichever timer was armed first wins).
+  const TIMEOUT = 12;
+  const jobArb = fc.record({
+    at: fc.integer({ min: 0, max: 40 }),
+    duration: fc.integer({ min: 1, max: 30 }).filter((d) => d !== TIMEOUT),
+    fails: fc.boolean(),
+  });
+
+  it('property: every attempt is recorded with its own outcome, payload and end time (timeouts, late results, several slots)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(jobArb, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 4 }), async (jobs, slots) => {
+        const timeout = TIMEOUT;
+        const s = new Scheduler({ maxRunningTasks: slots, historyLimit: 100 });
+        const fire = new Subject<Job & { id: number }>();
+        const starts = new Map<number, number>();
+        const task = s.addTask({
+          name: 'mixed',
+          overlap: 'allow',
+          timeout,
+          triggers: [eventTrigger(fire)],
+          run: (_a, ctx) => {
+            const job = ctx.event as Job & { id: number };
+            starts.set(job.id, since());
+            return new Promise((resolve, reject) => {
+              setTimeout(() => (job.fails ? reject(new Error(`job ${job.id}`)) : resolve(`job ${job.id}`)), job.duration);
+            });
+          },
+        });
+        s.start();
+        const base = since();
+        const ordered = jobs.map((j, id) => ({ ...j, id })).sort((a, b) => a.at - b.at || a.id - b.id);
+        for (const job of ordered) {
+          await advance(base + job.at - since());
+          fire.next(job);
+        }
+        await advance(200);
+        await s.stop();
+        const history = task.history;
+        expect(history).toHaveLength(jobs.length);
+        for (const h of history) {
+          const job = h.event as Job & { id: number };
+          const startedAt = starts.get(job.id) as number;
+          expect(h.startedAt - t0).toBe(startedAt);
+          if (job.duration > timeout) {
+            expect(h.status).toBe('timed-out');
+            expect(h.endedAt - t0).toBe(startedAt + timeout);
+          } else {
+            expect(h.status).toBe(job.fails ? 'failed' : 'succeeded');
+            expect(h.endedAt - t0).toBe(startedAt + job.duration);
+            if (job.fails) expect((h.error as Error).message).toBe(`job ${job.id}`);
+            else expect(h.result).toBe(`job ${job.id}`);
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a thenable that calls back twice, late, settles only its own attempt; promise runs after it are unaffected', async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const callbacks: Array<[(v: unknown) => void, (e: unknown) => void]> = [];
+    const fire = new Subject<string>();
+    const task = s.addTask({
+      name: 'mixed',
+      overlap: 'queue',
+      triggers: [eventTrigger(fire)],
+      run: (_a, ctx) => {
+        if (ctx.event === 'thenable') return { then: (ok: (v: unknown) => void, fail: (e: unknown) => void) => void callbacks.push([ok, fail]) };
+        return sleep(10).then(() => ctx.event);
+      },
+    });
+    s.start();
+    fire.next('thenable');
+    fire.next('promise 1');
+    fire.next('promise 2');
+    callbacks[0][0]('first');
+    await advance(5);
+    callbacks[0][0]('second'); // while 'promise 1' runs
+    callbacks[0][1](new Error('third'));
+    await advance(20);
+    callbacks[0][0]('fourth'); // while 'promise 2' runs
+    await advance(20);
+    expect(task.history.map((h) => [h.event, h.status, h.result])).toEqual([
+      ['thenable', 'succeeded', 'first'],
+      ['promise 1', 'succeeded', 'promise 1'],
+      ['promise 2', 'succeeded', 'promise 2'],
+    ]);
+    await s.stop();
+  });
+
+  it("an object whose `then` is Promise.prototype.then but is no promise fails its attempt; the next promise run settles normally", async () => {
+    const s = new Scheduler({ maxRunningTasks: 1 });
+    const fire = new Subject<string>();
+    const task = s.addTask({
+      name: 'fake',
+      overlap: 'queue',
+      triggers: [eventTrigger(fire)],
+      run: (_a, ctx) => (ctx.event === 'fake' ? { then: Promise.prototype.then } : sleep(10).then(() => 'ok')),
+    });
+    s.start();
+    fire.next('fake');
+    fire.next('real');
+    fire.next('real');
+    await advance(30);
+    expect(task.history.map((h) => [h.event, h.status, h.result])).toEqual([
+      ['fake', 'failed', undefined],
+      ['real', 'succeeded', 'ok'],
+      ['real', 'succeeded', 'ok'],
+    ]);
+    expect(task.history[0].error).toBeInstanceOf(TypeError);
     await s.stop();
   });
 });
