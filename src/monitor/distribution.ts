@@ -90,6 +90,8 @@ export class Distribution {
   private histogram: RecordableHistogram | null = null;
   /** Values (µs + 1) recorded since the last flush into the histogram. */
   private pending: number[] | null = null;
+  /** How many of `pending` hold values. */
+  private pendingCount = 0;
   /** How many values are buffered before they are flushed into the histogram (8–63, staggered). */
   private readonly flushAt: number;
   private readonly figures: 1 | 2 | 3 | 4 | 5;
@@ -141,19 +143,20 @@ export class Distribution {
     // Values wait in a small buffer and go into the histogram `flushAt` at a time, back to back
     // on one warm histogram; the first flush creates it, so a task that runs once never has one,
     // and tasks created together create theirs on different runs (`flushAt` is staggered).
-    const pending = (this.pending ??= []);
-    pending.push(micros);
-    if (pending.length >= this.flushAt) this.flush();
+    // A fixed-size buffer, written by index: trimming an array to length 0 after every flush
+    // gave its backing store back, to be allocated again as it refilled.
+    const pending = (this.pending ??= new Array<number>(this.flushAt).fill(0));
+    pending[this.pendingCount++] = micros;
+    if (this.pendingCount >= this.flushAt) this.flush();
   }
 
   /** Moves the buffered values into the histogram, creating it the first time. */
   private flush(): RecordableHistogram {
     const h = (this.histogram ??= createHistogram({ lowest: 1, highest: this.highest, figures: this.figures }));
     const pending = this.pending;
-    if (pending !== null) {
-      for (let i = 0; i < pending.length; i++) h.record(pending[i]);
-      pending.length = 0;
-    }
+    const n = this.pendingCount;
+    this.pendingCount = 0;
+    if (pending !== null) for (let i = 0; i < n; i++) h.record(pending[i]);
     return h;
   }
 
@@ -185,7 +188,7 @@ export class Distribution {
   /** Forgets every recorded value (an existing histogram is kept and cleared). */
   reset(): void {
     this.histogram?.reset();
-    if (this.pending !== null) this.pending.length = 0;
+    this.pendingCount = 0;
     this.n = 0;
     this.first = 0;
     this.sum = 0;

@@ -175,7 +175,8 @@ export class TaskStats {
   dropped = 0;
   lastError: unknown = undefined;
   lastErrorAt: number | undefined = undefined;
-  lastRunAt: number | undefined = undefined;
+  /** Start of the latest attempt; NaN before the first (a double field: no box per store). */
+  private lastRun = NaN;
   nextFireAt: number | undefined = undefined;
   /** On-CPU time credited by `CpuTracker`, µs. */
   cpuMicros = 0;
@@ -192,6 +193,12 @@ export class TaskStats {
       distributionOptions === undefined ? TASK_DISTRIBUTION_OPTIONS : { ...TASK_DISTRIBUTION_OPTIONS, ...distributionOptions };
   }
 
+  /** When the latest attempt started (scheduler clock); undefined before the first. */
+  get lastRunAt(): number | undefined {
+    const at = this.lastRun;
+    return at === at ? at : undefined;
+  }
+
   /**
    * An attempt starts at `startedAt` for a fire at `firedAt`. Counts a run; the first attempt
    * (`attempt === 1`) also records its wait, fire → start (a retry's wait would include the
@@ -199,7 +206,7 @@ export class TaskStats {
    */
   attemptStarted(startedAt: number, firedAt: number, attempt: number): void {
     this.runs++;
-    this.lastRunAt = startedAt;
+    this.lastRun = startedAt;
     if (attempt === 1) (this.waitTimes ??= new Distribution(this.distributionOptions)).record(startedAt - firedAt);
   }
 
