@@ -31,9 +31,17 @@ export class Clock {
   ) {
     this.virtual = scheduler instanceof VirtualTimeScheduler;
     this.chunk = this.virtual ? MAX_TIMEOUT_MS : REAL_CLOCK_CHUNK_MS;
-    // asyncScheduler's now() is Date.now() behind two indirections; read it directly (still the
-    // global Date at call time, so fake timers installed later apply).
-    if (scheduler === asyncScheduler) this.now = dateNow;
+    // asyncScheduler's now() is Date.now() behind two indirections, and its actions are Node
+    // timers behind an AsyncAction and a Subscription each: read the clock and arm the timers
+    // directly (still the globals at call time, so fake timers installed later apply). Besides
+    // the indirections, this keeps RxJS's action objects out of the timer path: the fields an
+    // AsyncAction clears when a stopped scheduler cancels its timers were constants the optimized
+    // timer code had inlined, so one scheduler's stop() deoptimized every other's timer code.
+    if (scheduler === asyncScheduler) {
+      this.now = dateNow;
+      this.arm = unref ? armUnrefTimeout : armTimeout;
+      this.disarm = disarmTimeout;
+    }
   }
 
   now(): number {
@@ -50,11 +58,16 @@ export class Clock {
     return new ChunkedTimer(this, due, fn);
   }
 
-  /** @internal */
-  arm(delay: number, work: () => void): Subscription {
+  /** @internal Calls `work` after `delay` ms (at most {@link chunkMs}); returns a handle for {@link disarm}. */
+  arm(delay: number, work: () => void): unknown {
     const sub = this.scheduler.schedule(work, delay);
     if (this.unref) unrefAction(sub);
     return sub;
+  }
+
+  /** @internal Cancels what {@link arm} armed (before it ran). */
+  disarm(handle: unknown): void {
+    (handle as Subscription).unsubscribe();
   }
 
   /** @internal */
@@ -64,7 +77,8 @@ export class Clock {
 }
 
 class ChunkedTimer implements TimerHandle {
-  private sub: Subscription | null = null;
+  /** What the clock armed for the current chunk; null once it ran or was cancelled. */
+  private armed: unknown = null;
   private final = false;
 
   constructor(
@@ -76,18 +90,19 @@ class ChunkedTimer implements TimerHandle {
   }
 
   cancel(): void {
-    this.sub?.unsubscribe();
-    this.sub = null;
+    if (this.armed === null) return;
+    this.clock.disarm(this.armed);
+    this.armed = null;
   }
 
   private armNext(): void {
     const remaining = Math.max(0, this.due - this.clock.now());
     this.final = remaining <= this.clock.chunkMs;
-    this.sub = this.clock.arm(this.final ? remaining : this.clock.chunkMs, () => this.wake());
+    this.armed = this.clock.arm(this.final ? remaining : this.clock.chunkMs, () => this.wake());
   }
 
   private wake(): void {
-    this.sub = null;
+    this.armed = null;
     // A final chunk trusts its timer (the wall clock may lag the monotonic timer by a ms); an
     // intermediate chunk re-reads the clock, which is what absorbs jumps and sleeps.
     if (this.final || this.clock.now() >= this.due) this.fn();
@@ -97,6 +112,21 @@ class ChunkedTimer implements TimerHandle {
 
 function dateNow(): number {
   return Date.now();
+}
+
+function armTimeout(delay: number, work: () => void): unknown {
+  return setTimeout(work, delay);
+}
+
+function armUnrefTimeout(delay: number, work: () => void): unknown {
+  const timeout = setTimeout(work, delay);
+  // Not in every runtime: browsers' setTimeout returns a number.
+  if (typeof timeout === 'object' && timeout !== null && typeof timeout.unref === 'function') timeout.unref();
+  return timeout;
+}
+
+function disarmTimeout(handle: unknown): void {
+  clearTimeout(handle as ReturnType<typeof setTimeout>);
 }
 
 /** Unrefs the Node timer behind an asyncScheduler action, if there is one. */
