@@ -96,7 +96,7 @@ export const GROUPS: Group[] = [
       { metric: 'ticks', title: 'ticks' },
     ],
     ratio: { metric: 'lateP99', title: 'p99 vs ours', reference: oursRow() },
-    note: 'Registered 200 ms before a second boundary; expected ticks: tasks × boundaries. aligned: a setTimeout loop to the next second boundary. CPU per fire over the window (croner and node-cron run one timer per task).',
+    note: 'After a warm-up in which one second boundary fires every task once; registered 200 ms before a second boundary; expected ticks: tasks × boundaries. aligned: a setTimeout loop to the next second boundary. CPU per fire over the window (croner and node-cron run one timer per task).',
   },
   {
     id: 'registration-interval',
