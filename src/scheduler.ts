@@ -1074,7 +1074,9 @@ export class Scheduler implements TaskOwner {
     // the next admission check re-reads usage instead of trusting a reading from before stop().
     this.lastSampleAt = -Infinity;
     this.lifecycle = 'stopped';
-    this.paused = false;
+    // Only when it changes: a store, even of the same value, turns a field V8 had folded as a
+    // constant into a variable one, deoptimizing the fire path of every scheduler (--trace-deopt).
+    if (this.paused) this.paused = false;
     if (report && this.watching) this.emit('stopped', {});
     stopping.resolve();
   }

@@ -155,6 +155,9 @@ export class ReadyQueue<T extends Prioritized> {
 
   /** Removes every run and returns them. */
   clear(): WaitingRun<T>[] {
+    // Nothing to clear writes nothing: a queue that never held a run keeps fields the optimizer
+    // may have folded as constants (a stop() of one scheduler must not deoptimize the others).
+    if (this.count === 0 && this.heap.length === 0) return [];
     const all: WaitingRun<T>[] = [];
     for (const bucket of this.heap) for (const run of bucket.clear()) all.push(run);
     for (const run of this.overflow.clear()) all.push(run);
