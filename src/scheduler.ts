@@ -65,6 +65,12 @@ export class TaskAbortedError extends Error {
  */
 const TURN_BUDGET = 1000;
 
+/**
+ * Free {@link Reaction}s kept for reuse: as many as attempts run at once, up to this many (a
+ * spike of 10 000 concurrent attempts must not keep 10 000 pairs of callbacks forever).
+ */
+const MAX_FREE_REACTIONS = 256;
+
 /** `Promise.prototype.then` as it was when this module loaded. */
 const NATIVE_THEN = Promise.prototype.then;
 
@@ -90,11 +96,11 @@ class Reaction {
     this.rejected = (error) => settle(this.release(), 'failed', error, undefined);
   }
 
-  /** Returns the attempt it was lent to, and itself to the free list. */
+  /** Returns the attempt it was lent to, and itself to the free list (unless that is full). */
   release(): Attempt {
     const attempt = this.attempt as Attempt;
     this.attempt = null;
-    this.free.push(this);
+    if (this.free.length < MAX_FREE_REACTIONS) this.free.push(this);
     return attempt;
   }
 }

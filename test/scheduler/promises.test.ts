@@ -345,6 +345,26 @@ describe('settling through reused callbacks', () => {
     await s.stop();
   });
 
+  it('keeps at most 256 free callback pairs after a spike of 300 concurrent promise runs, and reuses them', async () => {
+    const s = new Scheduler({ maxRunningTasks: 300, historyLimit: 1000 });
+    const fire = new Subject<number>();
+    const task = s.addTask({ name: 'spike', overlap: 'allow', triggers: [eventTrigger(fire)], run: () => sleep(10) });
+    const free = () => (s as unknown as { reactions: unknown[] }).reactions.length;
+    s.start();
+    for (let i = 0; i < 300; i++) fire.next(i);
+    expect(s.runningCount).toBe(300);
+    expect(free()).toBe(0);
+    await advance(10);
+    expect(s.runningCount).toBe(0);
+    expect(free()).toBe(256);
+    for (let i = 0; i < 100; i++) fire.next(i);
+    expect(free()).toBe(156);
+    await advance(10);
+    expect(free()).toBe(256);
+    expect(task.history.filter((h) => h.status === 'succeeded')).toHaveLength(400);
+    await s.stop();
+  });
+
   it("an object whose `then` is Promise.prototype.then but is no promise fails its attempt; the next promise run settles normally", async () => {
     const s = new Scheduler({ maxRunningTasks: 1 });
     const fire = new Subject<string>();
