@@ -64,9 +64,10 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
  * for one). It holds one 8-byte counter per sub-bucket: ≈ 31 KB of native memory with the
  * defaults (`figures: 2`, up to 24 h), ≈ 1 KB with `figures: 1` (quantiles within ≈ 6 %); each
  * halving of `highestMs` saves ≈ 1 KB at `figures: 2`. Node's JS wrapper of a histogram adds
- * ≈ 1 KB of heap, the buffer up to ≈ 0.5 KB.
+ * ≈ 1 KB of heap; the buffer (a `Float64Array`, allocated on the first value) ≈ 0.2 KB of heap
+ * and up to ≈ 0.5 KB off it.
  *
- * Cost: `record` is a multiplication, a clamp, an array push and a few field updates, and every
+ * Cost: `record` is a multiplication, a clamp, an array store and a few field updates, and every
  * `flushAt` values, that many native calls back to back on one warm histogram. The scheduler
  * records outside the burst of runs they belong to (see its run log).
  *
@@ -88,8 +89,8 @@ export class Distribution {
 
   /** Created on the first flush (or the first snapshot of two values or more); null until then. */
   private histogram: RecordableHistogram | null = null;
-  /** Values (µs + 1) recorded since the last flush into the histogram. */
-  private pending: number[] | null = null;
+  /** Values (µs + 1) recorded since the last flush into the histogram, in `pending[0..pendingCount)`. */
+  private pending: Float64Array | null = null;
   /** How many of `pending` hold values. */
   private pendingCount = 0;
   /** How many values are buffered before they are flushed into the histogram (8–63, staggered). */
@@ -144,8 +145,11 @@ export class Distribution {
     // on one warm histogram; the first flush creates it, so a task that runs once never has one,
     // and tasks created together create theirs on different runs (`flushAt` is staggered).
     // A fixed-size buffer, written by index: trimming an array to length 0 after every flush
-    // gave its backing store back, to be allocated again as it refilled.
-    const pending = (this.pending ??= new Array<number>(this.flushAt).fill(0));
+    // gave its backing store back, to be allocated again as it refilled. Its values live off the
+    // JS heap, so a scavenge copies the array's header, not its 8–63 numbers: 500 tasks making
+    // 1000 distributions in their first second is what the first scavenges of a busy scheduler
+    // copy (interval benchmark, 12 alternating isolated runs: median p99 4.3 → 3.4 ms).
+    const pending = (this.pending ??= new Float64Array(this.flushAt));
     pending[this.pendingCount++] = micros;
     if (this.pendingCount >= this.flushAt) this.flush();
   }

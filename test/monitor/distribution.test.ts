@@ -171,7 +171,7 @@ describe('Distribution before its histogram exists', () => {
 });
 
 describe('Distribution buffers its values in front of the histogram', () => {
-  const internals = (d: Distribution) => d as unknown as { histogram: unknown; pending: number[] | null; pendingCount: number; n: number };
+  const internals = (d: Distribution) => d as unknown as { histogram: unknown; pending: Float64Array | null; pendingCount: number; n: number };
 
   it('records at once, and moves the buffer into the histogram when it is full (no read needed)', () => {
     const d = new Distribution({ figures: 1 });
