@@ -267,7 +267,7 @@ export class TaskRecord implements Task, FireSink<unknown>, RunLogTarget {
   /** @internal the task's statistics, with every logged attempt applied (see `runLog`) */
   stats(): TaskStats {
     if (runLogPending()) flushRunLog();
-    return (this.counters ??= new TaskStats());
+    return this.loggedStats();
   }
 
   /** @internal the statistics the run log applies entries to (no flush: see `runLog`) */

@@ -57,7 +57,7 @@ export class HistoryRing implements TurnEndWork {
     result: unknown,
   ): void {
     const c = this.count++;
-    if (c * 4 >= this.numbers.length && c < this.capacity) this.grow();
+    this.growIfFull(c);
     const i = c % this.capacity;
     const t = i * 4;
     const numbers = this.numbers;
@@ -81,7 +81,12 @@ export class HistoryRing implements TurnEndWork {
   /** @internal The grow deferred by `record`, unless a record in the same turn has grown it. */
   runAtTurnEnd(): void {
     this.growQueued = false;
-    if (this.count * 4 >= this.numbers.length && this.count < this.capacity) this.grow();
+    this.growIfFull(this.count);
+  }
+
+  /** Grows if slot `next` is past the array and the ring has not reached its capacity yet. */
+  private growIfFull(next: number): void {
+    if (next * 4 >= this.numbers.length && next < this.capacity) this.grow();
   }
 
   /** Four times the slots (up to `capacity`); only before the ring wraps, so slots are in order. */

@@ -8,7 +8,6 @@ export interface Prioritized {
   readonly priority: number;
 }
 
-
 /** A bucket: the fires of one priority, in fire order. */
 class Bucket<T> extends FireQueue<T> {
   /** Cached key and sequence number of the head fire. */
