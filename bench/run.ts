@@ -3,7 +3,8 @@
 //   npm run bench                     full suite (5 repetitions), writes bench/results/latest.{json,md}
 //   npm run bench:smoke               one repetition, small N; exits non-zero if a scenario crashes
 //   npm run bench -- --only dispatch  one scenario (or table id, e.g. timers-cron), results not saved as latest
-//   options: --reps N, --serial (one child at a time), --tsx (children through tsx, not bundled),
+//   options: --reps N, --serial (one child at a time), --no-pin (CPU lane not pinned to a CPU),
+//            --tsx (children through tsx, not bundled),
 //            --render [file.json] (no measuring: rebuild the tables, targets and latest.md from a results file)
 //
 // Every measurement runs in its own child process (fresh heap and JIT; each child warms up
@@ -14,8 +15,11 @@
 // Each repetition starts with the few short cases the dispatch target compares (ours and the
 // limit), alone on the machine; then two lanes run side by side: the timer scenarios (mostly
 // idle, waiting on timers) and the CPU-bound ones, one child each, so the suite fits in 5 minutes
-// on 2 cores. The CPU-bound children run at nice 10, so that a timer child gets a core as soon
-// as it wakes. --serial runs one
+// on 2 cores. The CPU-bound children run at nice 10 and pinned to the last CPU (all their threads,
+// GC helpers too), so that a timer child gets a core as soon as it wakes, whatever its neighbour
+// in the CPU lane is doing: without the pinning a neighbour's parallel GC took both cores, and
+// which neighbour a timer case met decided its tail. --no-pin leaves the CPU lane unpinned.
+// --serial runs one
 // child at a time (cleaner timer figures on a busy machine, about twice as long).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +27,8 @@ import path from 'node:path';
 import { prepareLauncher, type Launcher } from './lib/build';
 import type { Params } from './lib/child';
 import { describeMachine, machineLine } from './lib/machine';
-import { BENCH_DIR, canNice, runChild } from './lib/spawn';
+import os from 'node:os';
+import { BENCH_DIR, canNice, canPin, runChild, type ChildOptions } from './lib/spawn';
 import { summarize, type Summary } from './lib/stats';
 import { fmt, fmtRatio, renderMarkdown, renderText, type Table } from './lib/table';
 import { evaluateTargets, type TargetResult } from './lib/targets';
@@ -38,17 +43,19 @@ interface Options {
   reps: number;
   serial: boolean;
   tsx: boolean;
+  pin: boolean;
   render: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { smoke: false, only: undefined, reps: 5, serial: false, tsx: false, render: undefined };
+  const o: Options = { smoke: false, only: undefined, reps: 5, serial: false, tsx: false, pin: true, render: undefined };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--smoke') o.smoke = true;
     else if (a === '--serial') o.serial = true;
     else if (a === '--tsx') o.tsx = true;
+    else if (a === '--no-pin') o.pin = false;
     else if (a === '--only') o.only = argv[++i];
     else if (a === '--render') o.render = argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : path.join(BENCH_DIR, 'results', 'latest.json');
     else if (a.startsWith('--only=')) o.only = a.slice(7);
@@ -81,14 +88,14 @@ async function runRep(
   smoke: boolean,
   results: Map<string, CaseResult>,
   t0: number,
-  nice?: number,
+  placement: Pick<ChildOptions, 'nice' | 'cpus'> = {},
 ): Promise<void> {
   for (const c of cases) {
     const r = results.get(c.id) as CaseResult;
     const child = await runChild(launcher.args(c.scenario), c.params, {
       nodeFlags: c.nodeFlags,
       timeoutMs: smoke ? 60_000 : 180_000,
-      nice,
+      ...placement,
     });
     const elapsed = ((performance.now() - t0) / 1000).toFixed(0).padStart(4);
     if (child.ok && child.result) {
@@ -151,6 +158,12 @@ async function main(): Promise<void> {
   }
   const launcher = await prepareLauncher([...new Set(cases.map((c) => c.scenario))], opts.tsx);
   const parallel = !opts.serial;
+  // The CPU lane's placement beside the timer lane: niced, and on the last CPU when there are two or more.
+  const cpuCount = os.availableParallelism();
+  const cpuLane: Pick<ChildOptions, 'nice' | 'cpus'> = {
+    nice: canNice ? CPU_LANE_NICE : undefined,
+    cpus: opts.pin && canPin && cpuCount >= 2 ? String(cpuCount - 1) : undefined,
+  };
   console.log(
     `rx-background-tasks bench — ${opts.smoke ? 'SMOKE' : 'full'}, ${opts.reps} repetition(s), ${cases.length} cases, ` +
       `${parallel ? 'timer and CPU lanes side by side' : 'serial'}\n${machineLine(machine)}\nchildren: ${launcher.describe}\n`,
@@ -165,11 +178,11 @@ async function main(): Promise<void> {
     // The quiet cases first, alone; then the two lanes side by side (or everything in turn).
     await runRep(quiet, rep, opts.reps, launcher, opts.smoke, results, t0);
     if (parallel) {
-      // The CPU-bound lane runs niced: when a timer child wakes it gets a core at once, rather than
-      // waiting for the scheduler to preempt a busy neighbour (or its GC threads).
+      // The CPU-bound lane runs niced and pinned: when a timer child wakes it finds a core free,
+      // rather than waiting for the scheduler to preempt a busy neighbour (or its GC threads).
       await Promise.all([
         runRep(timing, rep, opts.reps, launcher, opts.smoke, results, t0),
-        runRep(cpu, rep, opts.reps, launcher, opts.smoke, results, t0, CPU_LANE_NICE),
+        runRep(cpu, rep, opts.reps, launcher, opts.smoke, results, t0, cpuLane),
       ]);
     } else {
       await runRep([...timing, ...cpu], rep, opts.reps, launcher, opts.smoke, results, t0);
@@ -199,7 +212,8 @@ async function main(): Promise<void> {
     wallSeconds,
     repetitions: opts.reps,
     lanes: parallel ? 'parallel' : 'serial',
-    cpuLaneNice: parallel && canNice ? CPU_LANE_NICE : 0,
+    cpuLaneNice: parallel ? (cpuLane.nice ?? 0) : 0,
+    cpuLaneCpus: parallel ? (cpuLane.cpus ?? null) : null,
     launcher: launcher.describe,
     code: codeVersion(),
     machine,
@@ -251,7 +265,7 @@ function targetLine(t: TargetResult): string {
 function markdown(
   tables: Table[],
   targets: TargetResult[],
-  json: { machine: ReturnType<typeof describeMachine>; startedAt: string; wallSeconds: number; repetitions: number; lanes: string; cpuLaneNice?: number; launcher: string; code?: ReturnType<typeof codeVersion> },
+  json: { machine: ReturnType<typeof describeMachine>; startedAt: string; wallSeconds: number; repetitions: number; lanes: string; cpuLaneNice?: number; cpuLaneCpus?: string | null; launcher: string; code?: ReturnType<typeof codeVersion> },
 ): string {
   const code = json.code ? ` Code: commit ${json.code.commit}${json.code.srcDirty ? ' with uncommitted changes in src/' : ''}.` : '';
   const out = [
@@ -262,7 +276,7 @@ function markdown(
     '',
     `Each cell is the median of ${json.repetitions} repetitions, each in a fresh child process after an in-process warm-up, ` +
       `with the min–max over repetitions in parentheses; ratios compare medians. Children: ${json.launcher}; ` +
-      `${json.lanes === 'parallel' ? `each repetition began with ours and the limit of the dispatch table alone; then the timer scenarios and the other CPU-bound ones ran side by side, one child each${json.cpuLaneNice ? ` (the CPU-bound ones at nice ${json.cpuLaneNice})` : ''}` : 'one child at a time'}. ` +
+      `${json.lanes === 'parallel' ? `each repetition began with ours and the limit of the dispatch table alone; then the timer scenarios and the other CPU-bound ones ran side by side, one child each${cpuLaneNote(json)}` : 'one child at a time'}. ` +
       `Whole suite: ${json.wallSeconds.toFixed(0)} s.${code}`,
     '',
     ...tables.flatMap((t) => [renderMarkdown(t), '']),
@@ -272,6 +286,12 @@ function markdown(
     '',
   ];
   return out.join('\n');
+}
+
+/** How the CPU-bound lane was placed beside the timer lane, for the table's note. */
+function cpuLaneNote(json: { cpuLaneNice?: number; cpuLaneCpus?: string | null }): string {
+  const parts = [json.cpuLaneNice ? `at nice ${json.cpuLaneNice}` : '', json.cpuLaneCpus != null ? `pinned to CPU ${json.cpuLaneCpus} (taskset), every thread` : ''].filter(Boolean);
+  return parts.length ? ` (the CPU-bound ones ${parts.join(', ')})` : '';
 }
 
 main().catch((err) => {

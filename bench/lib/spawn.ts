@@ -24,20 +24,36 @@ export interface ChildOptions {
    * starts at that niceness, which `os.setPriority` on the pid (the main thread only) would not do.
    */
   nice?: number;
+  /**
+   * Runs the child under `taskset -c <cpus>` (Linux, when `taskset` is installed; otherwise
+   * ignored): every thread of the child, GC and compiler threads included, stays on those CPUs.
+   */
+  cpus?: string;
 }
 
 const NICE = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
 
 /** Whether {@link ChildOptions.nice} takes effect on this machine. */
 export const canNice = NICE !== undefined;
+
+/** Whether {@link ChildOptions.cpus} takes effect on this machine. */
+export const canPin = TASKSET !== undefined;
+
+/** The command that starts `node ...args` with the niceness and CPUs of `options`. */
+function command(args: string[], options: ChildOptions): [string, string[]] {
+  let argv = [process.execPath, ...args];
+  if (options.nice !== undefined && NICE !== undefined) argv = [NICE, '-n', String(options.nice), ...argv];
+  if (options.cpus !== undefined && TASKSET !== undefined) argv = [TASKSET, '-c', options.cpus, ...argv];
+  return [argv[0] as string, argv.slice(1)];
+}
 
 /** Runs `node --expose-gc [nodeFlags] ...launch params-json` (launch: the script, e.g. from a Launcher). */
 export function runChild(launch: string[], params: Params, options: ChildOptions = {}): Promise<ChildResult> {
   const args = ['--expose-gc', ...(options.nodeFlags ?? []), ...launch, JSON.stringify(params)];
   const started = performance.now();
   return new Promise((resolve) => {
-    const niced = options.nice !== undefined && NICE !== undefined;
-    const [file, argv] = niced ? [NICE as string, ['-n', String(options.nice), process.execPath, ...args]] : [process.execPath, args];
+    const [file, argv] = command(args, options);
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(BENCH_DIR, '..') });
     let stdout = '';
     let stderr = '';
