@@ -929,7 +929,9 @@ export class Scheduler implements TaskOwner {
         this.endRun(task);
       }
     }
-    if (this.stopping !== null && this.running === 0 && this.lifecycle === 'stopping') this.finishStop(true);
+    // `lifecycle` first: it is 'running' in the steady state, so optimized code never reads
+    // `stopping`, which stop() sets and would otherwise deoptimize every scheduler's settle.
+    if (this.lifecycle === 'stopping' && this.running === 0) this.finishStop(true);
     // endedAt is still "now" for the next start unless other code ran since it was read: event
     // listeners or OpenTelemetry hooks, a retry started at once (requeue drains), or the
     // teardown of a retired task's triggers.
@@ -1070,18 +1072,21 @@ export class Scheduler implements TaskOwner {
     if (stopping === null) return;
     stopping.timer?.cancel();
     this.stopping = null;
-    this.recheck?.cancel();
-    this.recheck = null;
+    if (this.recheck !== null) {
+      this.recheck.cancel();
+      this.recheck = null;
+    }
     this.cpu?.disable();
     // Our own sampler stops measuring event-loop delay (it is restarted on the next read); the
     // last sample stays, so stats() after stop() reports the last window, not a meaningless one.
     if (this.ownSampler && this.sampler instanceof NodeResourceSampler) this.sampler.stop();
     // The throttled state stays as it was (so 'throttled'/'unthrottled' keep alternating), but
     // the next admission check re-reads usage instead of trusting a reading from before stop().
-    this.lastSampleAt = -Infinity;
+    // These stores, like `recheck`'s above, only when the value changes: a store, even of the same
+    // value, turns a field V8 had folded as a constant into a variable one, deoptimizing the fire
+    // path of every scheduler (--trace-deopt).
+    if (this.lastSampleAt !== -Infinity) this.lastSampleAt = -Infinity;
     this.lifecycle = 'stopped';
-    // Only when it changes: a store, even of the same value, turns a field V8 had folded as a
-    // constant into a variable one, deoptimizing the fire path of every scheduler (--trace-deopt).
     if (this.paused) this.paused = false;
     if (report && this.watching) this.emit('stopped', {});
     stopping.resolve();
