@@ -110,7 +110,7 @@ export const GROUPS: Group[] = [
       { metric: 'retainedPerTask', title: 'left after removal B/task' },
     ],
     ratio: { metric: 'bytesPerTask', title: 'B/task vs ours', reference: oursRow() },
-    note: 'Heap after a full GC, minus the baseline taken before registering; "left after removal" is the heap after removing every task (and dropping the bench\'s own handles) minus that baseline.',
+    note: 'Heap (the JS heap plus ArrayBuffer contents) after a full GC, minus the baseline taken before registering; "left after removal" is the heap after removing every task (and dropping the bench\'s own handles) minus that baseline.',
   },
   {
     id: 'registration-cron',
@@ -139,7 +139,7 @@ export const GROUPS: Group[] = [
       { metric: 'drainComplete', title: 'drained all' },
     ],
     ratio: { metric: 'drainPerSec', title: 'drain vs limit', reference: oursRow('limit') },
-    note: 'Stall = worst lateness of a 10 ms setInterval. The drain is stopped after 2 s (drained all = 0): RxJS mergeMap\'s Array#shift buffer would take minutes, in one microtask chain. limit: a binary heap with one async worker — it drains in one microtask chain too, so it blocks timers while draining.',
+    note: 'Heap = the JS heap plus ArrayBuffer contents (typed arrays). Stall = worst lateness of a 10 ms setInterval. The drain is stopped after 2 s (drained all = 0): RxJS mergeMap\'s Array#shift buffer would take minutes, in one microtask chain. limit: a binary heap with one async worker — it drains in one microtask chain too, so it blocks timers while draining.',
   },
   {
     id: 'cron-next',

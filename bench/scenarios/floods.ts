@@ -7,7 +7,7 @@
 import { Subject, from, mergeMap } from 'rxjs';
 import { Scheduler, eventTrigger, type OverlapPolicy } from '../../src/index';
 import { BinaryHeap } from '../lib/heap';
-import { StallMonitor, heapAfterGc, main, nextMacrotask, readParams } from '../lib/child';
+import { StallMonitor, heapAfterGc, main, memoryInUse, nextMacrotask, readParams } from '../lib/child';
 
 const params = readParams({ impl: 'ours-queue', n: 1_000_000, chunk: 10_000, drainCapMs: 2_000, warmup: 20_000 });
 
@@ -141,7 +141,7 @@ async function flood(factory: Factory, n: number, chunk: number, drainCapMs: num
   for (let i = 1; i < n; ) {
     const end = Math.min(n, i + chunk);
     for (; i < end; i++) h.emit(i);
-    const used = process.memoryUsage().heapUsed;
+    const used = memoryInUse();
     if (used > peak) peak = used;
     await nextMacrotask();
   }
