@@ -96,6 +96,16 @@ export class Attempt implements TaskContext {
 }
 
 /**
+ * One attempt that lives as long as this module and holds nothing. V8 keeps an object layout (a
+ * "map") only while some object has it, and throws away optimized code that checks a layout it
+ * collects (--trace-deopt: "weak objects"). Between bursts no attempt need be alive — every run
+ * has ended — so a full collection at idle took the attempt's layout with it, and the next burst
+ * ran the dispatch path unoptimized until V8 recompiled it.
+ * @internal
+ */
+export const ATTEMPT_LAYOUT_ANCHOR = new Attempt(null as unknown as TaskRecord, 0.5, undefined, 1, 0.5);
+
+/**
  * The parts of an attempt that only some attempts need, in one object made for those attempts, so
  * that every other attempt — the common one: no timeout, no retry, a promise or a plain value, no
  * tracing, `signal` not read — is that much smaller.

@@ -45,9 +45,8 @@ class Chunk<T> {
  * slot. As objects they cost a header, eight fields and a boxed double each (112 B measured) and
  * give the GC that many more objects to trace; here a waiting fire is four array slots (32 B). The
  * two number columns are `Float64Array`s, off the JS heap: a scavenge copies every young chunk
- * of a growing backlog, and with the numbers in JS double arrays that copying was most of the GC
- * time of a 200 000-fire dispatch (16 alternating isolated runs: ≈ 810k → ≈ 990k runs/s with
- * typed arrays). The acknowledgement and trigger-kind columns are created
+ * of a growing backlog, numbers included while they were JS double arrays (a 200 000-fire
+ * dispatch, 16 alternating isolated runs: ≈ 810k → ≈ 990k runs/s with typed arrays). The acknowledgement and trigger-kind columns are created
  * only in a chunk that needs them: most fires have no acknowledgement (only pull-based triggers
  * give one), and a chunk's fires usually share one kind. A column less is also less for the
  * garbage collector to copy while a flood of fires is young (≈ 20 % of a 200 000-fire dispatch).
@@ -63,6 +62,13 @@ class Chunk<T> {
  * caller-owned {@link FireOut} — again without allocating.
  * @internal
  */
+/**
+ * One empty chunk that lives as long as this module, so that the chunk layout outlives the chunks
+ * of a drained queue (a drained queue frees its large chunks; see `ATTEMPT_LAYOUT_ANCHOR` in
+ * run.ts for why a layout must not die). @internal
+ */
+export const CHUNK_LAYOUT_ANCHOR = new Chunk<never>(FIRST_CHUNK);
+
 export class FireQueue<T> {
   private first: Chunk<T> | null = null;
   private last: Chunk<T> | null = null;
