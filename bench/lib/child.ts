@@ -45,6 +45,22 @@ export function heapAfterGc(): number {
   return memoryInUse();
 }
 
+/** What {@link retain} holds: the latest round's objects. */
+let retained: unknown = null;
+
+/**
+ * Keeps `objects` reachable until the next call replaces them. A scenario's warm-up rounds make
+ * and drop their instances, then a full GC runs before the measured round; V8 throws away
+ * optimized code that checks an object layout (map) the GC collects, and a layout dies with the
+ * last object that has it. Measured right after such a GC, a library with more classes would
+ * re-optimize more — a state a long-lived instance never meets in a real process, where its
+ * objects outlive every GC. Each implementation retains its last warm-up instance through the
+ * measured round, the same for every implementation.
+ */
+export function retain(objects: unknown): void {
+  retained = objects;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

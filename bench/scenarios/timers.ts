@@ -11,7 +11,7 @@ import nodeCron from 'node-cron';
 import { interval as rxInterval, type Subscription } from 'rxjs';
 import { SimpleIntervalJob, Task as ToadTask, ToadScheduler } from 'toad-scheduler';
 import { Scheduler, periodicTrigger } from '../../src/index';
-import { cpuMs, gc, hiresNow, main, readParams, sleep } from '../lib/child';
+import { cpuMs, gc, hiresNow, main, readParams, retain, sleep } from '../lib/child';
 import { distribution } from '../lib/stats';
 
 const params = readParams({ impl: 'ours', mode: 'interval', tasks: 500, period: 20, durationMs: 3000, warmupMs: 300, fires: 4 });
@@ -189,6 +189,7 @@ async function intervalMode(start: Starter): Promise<Record<string, unknown>> {
     const stop = start(n, new Recorder(n, 0, Infinity));
     await sleep(params.warmupMs);
     await stop();
+    retain(stop); // the stopped warm-up instance stays reachable through the measurement
     gc();
   }
   const perTask = Math.floor(params.durationMs / params.period);
@@ -210,6 +211,7 @@ async function cronMode(start: Starter): Promise<Record<string, unknown>> {
   const stopWarm = start(n, new Recorder(n, 0, Infinity));
   await sleep(1000 - (Date.now() % 1000) + WARM_FIRE_MARGIN_MS);
   await stopWarm();
+  retain(stopWarm); // the stopped warm-up instance stays reachable through the measurement
   gc();
   // Register 200 ms before a second boundary, then measure the next `fires` boundaries.
   await sleep((1800 - (Date.now() % 1000)) % 1000);
