@@ -83,7 +83,7 @@ export const GROUPS: Group[] = [
       { metric: 'ticks', title: 'ticks' },
     ],
     ratio: { metric: 'lateP99', title: 'p99 vs ours', reference: oursRow() },
-    note: 'Lateness = start − scheduled time; drift = the median lateness of a task\'s last 10 ticks − that of its first 10 (median over tasks): how far the schedule has slipped by the end. "last − first tick" is the same with one tick at each end, which mostly measures those two ticks\' jitter. fixed-rate: a setTimeout loop re-armed from the schedule (the timer limit). Expected ticks: tasks × duration / period.',
+    note: 'Lateness = start − scheduled time; drift = the median lateness of a task\'s last 10 ticks − that of its first 10 (median over tasks): how far the schedule has slipped by the end. "last − first tick" is the same with one tick at each end, which mostly measures those two ticks\' jitter. fixed-rate: a setTimeout loop re-armed from the schedule (the timer limit). Each implementation is started once and runs on: its first 300 ms are its warm-up and are not recorded, then a full GC, then the window (so an implementation that drifts carries its warm-up\'s drift into it). Expected ticks: tasks × duration / period.',
   },
   {
     id: 'timers-cron',
