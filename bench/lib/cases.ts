@@ -200,7 +200,7 @@ export function buildCases(smoke: boolean): Case[] {
 
   // 2. Priority latency
   for (const impl of ['ours', 'p-queue', 'limit']) {
-    cases.push(make('priority-latency', 'priority-latency', 'timing', impl, { impl, durationMs: S ? 300 : 4000, warmupMs: S ? 50 : 300 }));
+    cases.push(make('priority-latency', 'priority-latency', 'timing', impl, { impl, durationMs: S ? 300 : 3000, warmupMs: S ? 50 : 300 }));
   }
 
   // 3a. Interval accuracy
@@ -215,7 +215,7 @@ export function buildCases(smoke: boolean): Case[] {
   for (const impl of ['ours', 'toad', 'rxjs', 'setInterval']) {
     cases.push(make('registration-interval', 'registration', 'cpu', impl, { impl, kind: 'interval', n: S ? 2_000 : 100_000, warmup: S ? 100 : 1_000 }, big));
   }
-  const cronN: Record<string, number> = { ours: 100_000, croner: 2_000, 'node-cron': 10_000, 'rxjs+cron-parser': 10_000 };
+  const cronN: Record<string, number> = { ours: 100_000, croner: 2_000, 'node-cron': 5_000, 'rxjs+cron-parser': 5_000 };
   for (const impl of Object.keys(cronN)) {
     cases.push(make('registration-cron', 'registration', 'cpu', impl, { impl, kind: 'cron', n: S ? 200 : cronN[impl], warmup: S ? 20 : 200 }, big));
   }
@@ -227,7 +227,7 @@ export function buildCases(smoke: boolean): Case[] {
 
   // 6. Cron next-fire cost
   for (const impl of ['ours', 'ours-next', 'croner', 'cron-parser']) {
-    cases.push(make('cron-next', 'cron-next', 'cpu', impl, { impl, virtualSeconds: S ? 2_000 : 100_000, n: S ? 2_000 : 100_000, warmup: S ? 100 : 5_000 }));
+    cases.push(make('cron-next', 'cron-next', 'cpu', impl, { impl, virtualSeconds: S ? 2_000 : 50_000, n: S ? 2_000 : 50_000, warmup: S ? 100 : 5_000 }));
   }
   // 7. Cluster claim overhead (issue 5): the same task local vs scope 'cluster' on a RedisCoordinator.
   cases.push(make('cluster-claim', 'cluster-claim', 'cpu', 'local vs cluster', { impl: 'both', n: S ? 300 : 5_000, burst: S ? 300 : 5_000, warmup: S ? 50 : 500 }));

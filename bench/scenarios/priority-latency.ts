@@ -112,23 +112,36 @@ const impls: Record<string, Factory> = {
   },
 };
 
-async function measure(factory: Factory, durationMs: number): Promise<{ waits: number[]; busyRuns: number }> {
+/**
+ * One harness per implementation, started once, as a daemon runs: for its first `warmupMs` the
+ * urgent runs are fired but their waits are not recorded; then `durationMs` are recorded. (Until
+ * 2026-11-29 the warm-up was a separate harness, closed before a fresh one was measured, so every
+ * implementation's window began just after a restart.)
+ */
+async function measure(factory: Factory): Promise<{ waits: number[]; busyRuns: number }> {
   const random = rng(params.seed);
   const harness = factory(params.concurrency);
+  let recording = false;
   let busyRuns = 0;
   for (let i = 0; i < params.concurrency + params.backlog; i++) {
     const ms = 1 + Math.floor(random() * 3);
     harness.busy(async () => {
       await sleep(ms);
-      busyRuns++;
+      if (recording) busyRuns++;
     });
   }
   const waits: number[] = [];
   const timer = setInterval(() => {
     const firedAt = performance.now();
-    harness.urgent(() => waits.push(performance.now() - firedAt));
+    const record = recording;
+    harness.urgent(() => {
+      if (record) waits.push(performance.now() - firedAt);
+    });
   }, params.period);
-  await sleep(durationMs);
+  await sleep(params.warmupMs);
+  recording = true;
+  await sleep(params.durationMs);
+  recording = false;
   clearInterval(timer);
   await harness.close();
   return { waits, busyRuns };
@@ -137,8 +150,7 @@ async function measure(factory: Factory, durationMs: number): Promise<{ waits: n
 main(async () => {
   const factory = impls[params.impl];
   if (!factory) throw new Error(`unknown impl ${params.impl}`);
-  if (params.warmupMs > 0) await measure(factory, params.warmupMs);
-  const { waits, busyRuns } = await measure(factory, params.durationMs);
+  const { waits, busyRuns } = await measure(factory);
   if (waits.length < 10) throw new Error(`${params.impl}: only ${waits.length} urgent runs started`);
   const d = distribution(waits);
   return {
