@@ -38,6 +38,13 @@ class Chunk<T> {
 }
 
 /**
+ * One empty chunk that lives as long as this module, so that the chunk layout outlives the chunks
+ * of a drained queue (a drained queue frees its large chunks; see `ATTEMPT_LAYOUT_ANCHOR` in
+ * run.ts for why a layout must not die). @internal
+ */
+export const CHUNK_LAYOUT_ANCHOR = new Chunk<never>(FIRST_CHUNK);
+
+/**
  * A FIFO of waiting fires, kept column-wise: one array per field (task, fire time, sequence
  * number, payload, acknowledgement, trigger kind) instead of one object per fire.
  *
@@ -46,13 +53,14 @@ class Chunk<T> {
  * give the GC that many more objects to trace; here a waiting fire is four array slots (32 B). The
  * two number columns are `Float64Array`s, off the JS heap: a scavenge copies every young chunk
  * of a growing backlog, numbers included while they were JS double arrays (a 200 000-fire
- * dispatch, 16 alternating isolated runs: ≈ 810k → ≈ 990k runs/s with typed arrays). The acknowledgement and trigger-kind columns are created
- * only in a chunk that needs them: most fires have no acknowledgement (only pull-based triggers
- * give one), and a chunk's fires usually share one kind. A column less is also less for the
- * garbage collector to copy while a flood of fires is young (≈ 20 % of a 200 000-fire dispatch).
+ * dispatch, 16 alternating isolated runs: ≈ 810k → ≈ 990k runs/s with typed arrays). The
+ * acknowledgement and trigger-kind columns are created only in a chunk that needs them: most
+ * fires have no acknowledgement (only pull-based triggers give one), and a chunk's fires usually
+ * share one kind. A column less is also less for the garbage collector to copy while a flood of
+ * fires is young (≈ 20 % of a 200 000-fire dispatch).
  *
- * The columns are cut into chunks (of 8 fires, doubling up to {@link MAX_CHUNK}), linked oldest to newest (like
- * Node's own next-tick queue): pushing never copies what is already queued, a drained chunk is
+ * The columns are cut into chunks (of 8 fires, doubling up to {@link MAX_CHUNK}), linked oldest to
+ * newest (like Node's own next-tick queue): pushing never copies what is already queued, a drained chunk is
  * recycled (one spare is kept) or freed, so memory follows the backlog down. Two other layouts
  * were measured and dropped: one growable ring (re-growing it after every drained flood cost more
  * than the dispatch; `new Array(n)` of a large `n` is a slow dictionary-mode array) and plain
@@ -62,13 +70,6 @@ class Chunk<T> {
  * caller-owned {@link FireOut} — again without allocating.
  * @internal
  */
-/**
- * One empty chunk that lives as long as this module, so that the chunk layout outlives the chunks
- * of a drained queue (a drained queue frees its large chunks; see `ATTEMPT_LAYOUT_ANCHOR` in
- * run.ts for why a layout must not die). @internal
- */
-export const CHUNK_LAYOUT_ANCHOR = new Chunk<never>(FIRST_CHUNK);
-
 export class FireQueue<T> {
   private first: Chunk<T> | null = null;
   private last: Chunk<T> | null = null;
