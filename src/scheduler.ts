@@ -78,9 +78,9 @@ const NATIVE_THEN = Promise.prototype.then;
  * The two callbacks an attempt's promise settles through (`then(fulfilled, rejected)`), made once
  * and reused by one attempt after another instead of two closures per attempt: a pair of
  * closures and their context were ≈ 170 B of the ≈ 770 B allocated per run of a 200 000-run
- * dispatch (V8's sampling heap profiler), a fifth of what its scavenges had to sweep. Only for native promises
- * (`then` is the intrinsic `Promise.prototype.then`), which call one of the two exactly once —
- * after which the pair is free for the next attempt. A foreign thenable might call them again,
+ * dispatch (V8's sampling heap profiler). Only for native promises (`then` is the intrinsic
+ * `Promise.prototype.then`), which call one of the two exactly once — after which the pair is
+ * free for the next attempt. A foreign thenable might call them again,
  * later, for an attempt that is no longer its own: it gets fresh closures.
  */
 class Reaction {

@@ -58,10 +58,9 @@ const DEFAULT_HIGHEST_MS = 86_400_000;
  * {@link Distribution.snapshot}, so 0 ms reads back as exactly 0.
  *
  * Memory: recorded values wait in a small array of this distribution (8–63 of them, staggered per
- * instance) that is moved into the native histogram when it fills.
- * The histogram is created on the first such flush or
- * on a snapshot of two values or more (a task that runs once — every one-time task — never pays
- * for one). It holds one 8-byte counter per sub-bucket: ≈ 31 KB of native memory with the
+ * instance) that is moved into the native histogram when it fills. The histogram is created on
+ * the first such flush or on a snapshot of two values or more (a task that runs once — every
+ * one-time task — never pays for one). It holds one 8-byte counter per sub-bucket: ≈ 31 KB of native memory with the
  * defaults (`figures: 2`, up to 24 h), ≈ 1 KB with `figures: 1` (quantiles within ≈ 6 %); each
  * halving of `highestMs` saves ≈ 1 KB at `figures: 2`. Node's JS wrapper of a histogram adds
  * ≈ 1 KB of heap; the buffer (a `Float64Array`, allocated on the first value) ≈ 0.2 KB of heap
@@ -129,9 +128,9 @@ export class Distribution {
   /**
    * Records one duration in ms. Negative values count as 0, values above `highestMs` as `highestMs`;
    * NaN is ignored. Values are buffered and moved into the histogram `flushAt` at a time: one
-   * native `record` per value either way, but back to back on a warm histogram, instead of one cold call per attempt into one of hundreds of
-   * histograms (measured on the 500-task timer benchmark: ≈ 5.6 µs of CPU per fire recording
-   * directly, ≈ 3 µs buffered).
+   * native `record` per value either way, but back to back on a warm histogram, instead of one
+   * cold call per attempt into one of hundreds of histograms (measured on the 500-task timer
+   * benchmark: ≈ 5.6 µs of CPU per fire recording directly, ≈ 3 µs buffered).
    */
   record(ms: number): void {
     if (ms !== ms) return; // NaN
