@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Distribution, EMPTY_DISTRIBUTION } from '../../src/monitor/distribution';
+import { Distribution, EMPTY_DISTRIBUTION, FLUSH_AT_LEAST, FLUSH_SPREAD } from '../../src/monitor/distribution';
 import { InvalidOptionError } from '../../src/errors';
 
 /** HDR keeps 2 significant digits by default: every quantile is within 1 % (+1 µs of rounding). */
@@ -178,10 +178,29 @@ describe('Distribution buffers its values in front of the histogram', () => {
     d.record(3);
     expect(internals(d).n).toBe(1);
     expect(internals(d).histogram).toBeNull();
-    for (let i = 1; i < 63; i++) d.record(i); // 63 ≥ every instance's flushAt (8–63)
-    expect(internals(d).n).toBe(63);
+    // Every instance's buffer holds at most FLUSH_AT_LEAST + FLUSH_SPREAD − 1 values: by then it has flushed.
+    const most = FLUSH_AT_LEAST + FLUSH_SPREAD - 1;
+    for (let i = 1; i < most; i++) d.record(i);
+    expect(internals(d).n).toBe(most);
     expect(internals(d).histogram).not.toBeNull();
-    expect(d.snapshot()).toMatchObject({ count: 63, max: 62 });
+    expect(d.snapshot()).toMatchObject({ count: most, max: most - 1 });
+  });
+
+  it('staggers the first flush of consecutive instances over FLUSH_SPREAD buffer sizes, all of them short', () => {
+    const firstFlush = new Set<number>();
+    for (let k = 0; k < FLUSH_SPREAD; k++) {
+      const d = new Distribution({ figures: 1 });
+      let values = 0;
+      while (internals(d).histogram === null && values < 1000) {
+        d.record(1);
+        values++;
+      }
+      firstFlush.add(values);
+    }
+    expect(firstFlush.size).toBe(FLUSH_SPREAD);
+    expect(Math.min(...firstFlush)).toBe(FLUSH_AT_LEAST);
+    expect(Math.max(...firstFlush)).toBe(FLUSH_AT_LEAST + FLUSH_SPREAD - 1);
+    expect(FLUSH_AT_LEAST + FLUSH_SPREAD - 1).toBeLessThanOrEqual(16); // histograms exist by a task's 16th run
   });
 
   it('forgets buffered values on reset', () => {
@@ -203,6 +222,6 @@ describe('Distribution buffers its values in front of the histogram', () => {
     expect(snap).toMatchObject({ count: 1000, mean: 500.5, max: 1000 });
     expect(snap.p50).toBeCloseTo(500, -0.5);
     expect(snap.p99).toBeCloseTo(990, -1);
-    expect(internals(d).pending?.length).toBeLessThanOrEqual(63);
+    expect(internals(d).pending?.length).toBeLessThanOrEqual(FLUSH_AT_LEAST + FLUSH_SPREAD - 1);
   });
 });
