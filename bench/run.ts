@@ -19,6 +19,8 @@
 // GC helpers too), so that a timer child gets a core as soon as it wakes, whatever its neighbour
 // in the CPU lane is doing: without the pinning a neighbour's parallel GC took both cores, and
 // which neighbour a timer case met decided its tail. --no-pin leaves the CPU lane unpinned.
+// In the timer lane each table's implementations rotate through its places from one repetition
+// to the next (rotateWithinGroups), so that none meets the same neighbour in every repetition.
 // --serial runs one
 // child at a time (cleaner timer figures on a busy machine, about twice as long).
 import { execFileSync } from 'node:child_process';
@@ -32,7 +34,7 @@ import { BENCH_DIR, canNice, canPin, runChild, type ChildOptions } from './lib/s
 import { summarize, type Summary } from './lib/stats';
 import { fmt, fmtRatio, renderMarkdown, renderText, type Table } from './lib/table';
 import { evaluateTargets, type TargetResult } from './lib/targets';
-import { GROUPS, buildCases, type Case } from './lib/cases';
+import { GROUPS, buildCases, rotateWithinGroups, type Case } from './lib/cases';
 
 /** Niceness of the CPU-bound lane's children when the lanes run side by side. */
 const CPU_LANE_NICE = 10;
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
       // The CPU-bound lane runs niced and pinned: when a timer child wakes it finds a core free,
       // rather than waiting for the scheduler to preempt a busy neighbour (or its GC threads).
       await Promise.all([
-        runRep(timing, rep, opts.reps, launcher, opts.smoke, results, t0),
+        runRep(rotateWithinGroups(timing, rep), rep, opts.reps, launcher, opts.smoke, results, t0),
         runRep(cpu, rep, opts.reps, launcher, opts.smoke, results, t0, cpuLane),
       ]);
     } else {
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
     lanes: parallel ? 'parallel' : 'serial',
     cpuLaneNice: parallel ? (cpuLane.nice ?? 0) : 0,
     cpuLaneCpus: parallel ? (cpuLane.cpus ?? null) : null,
+    timerLaneRotated: parallel,
     launcher: launcher.describe,
     code: codeVersion(),
     machine,
@@ -265,7 +268,7 @@ function targetLine(t: TargetResult): string {
 function markdown(
   tables: Table[],
   targets: TargetResult[],
-  json: { machine: ReturnType<typeof describeMachine>; startedAt: string; wallSeconds: number; repetitions: number; lanes: string; cpuLaneNice?: number; cpuLaneCpus?: string | null; launcher: string; code?: ReturnType<typeof codeVersion> },
+  json: { machine: ReturnType<typeof describeMachine>; startedAt: string; wallSeconds: number; repetitions: number; lanes: string; cpuLaneNice?: number; cpuLaneCpus?: string | null; timerLaneRotated?: boolean; launcher: string; code?: ReturnType<typeof codeVersion> },
 ): string {
   const code = json.code ? ` Code: commit ${json.code.commit}${json.code.srcDirty ? ' with uncommitted changes in src/' : ''}.` : '';
   const out = [
@@ -276,7 +279,7 @@ function markdown(
     '',
     `Each cell is the median of ${json.repetitions} repetitions, each in a fresh child process after an in-process warm-up, ` +
       `with the min–max over repetitions in parentheses; ratios compare medians. Children: ${json.launcher}; ` +
-      `${json.lanes === 'parallel' ? `each repetition began with ours and the limit of the dispatch table alone; then the timer scenarios and the other CPU-bound ones ran side by side, one child each${cpuLaneNote(json)}` : 'one child at a time'}. ` +
+      `${json.lanes === 'parallel' ? `each repetition began with ours and the limit of the dispatch table alone; then the timer scenarios and the other CPU-bound ones ran side by side, one child each${cpuLaneNote(json)}${json.timerLaneRotated ? '; in the timer lane the implementations of a table took turns at its places, one place on per repetition' : ''}` : 'one child at a time'}. ` +
       `Whole suite: ${json.wallSeconds.toFixed(0)} s.${code}`,
     '',
     ...tables.flatMap((t) => [renderMarkdown(t), '']),

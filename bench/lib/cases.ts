@@ -233,3 +233,20 @@ export function buildCases(smoke: boolean): Case[] {
   cases.push(make('cluster-claim', 'cluster-claim', 'cpu', 'local vs cluster', { impl: 'both', n: S ? 300 : 5_000, burst: S ? 300 : 5_000, warmup: S ? 50 : 500 }));
   return cases;
 }
+
+/**
+ * `cases` with each table's cases rotated by `rep` places among the slots that table holds, the
+ * tables keeping their places. In the timer lane every case meets whatever the CPU lane runs
+ * beside it; in a fixed order each implementation met about the same neighbour in every
+ * repetition (ours always first of its table), so a busy neighbour at one place was one
+ * implementation's handicap in all five. Rotated, each meets each place about as often.
+ */
+export function rotateWithinGroups(cases: Case[], rep: number): Case[] {
+  const out = cases.slice();
+  for (const group of new Set(cases.map((c) => c.group))) {
+    const slots: number[] = [];
+    cases.forEach((c, i) => c.group === group && slots.push(i));
+    slots.forEach((slot, k) => (out[slot] = cases[slots[(k + rep) % slots.length]]));
+  }
+  return out;
+}
