@@ -16,7 +16,7 @@ export const STATUS_CODE: Readonly<Record<ExecutionStatus, number>> = { succeede
  *
  * What the GC sees is kept small on purpose: the numbers live in one `Float64Array` (no pointers
  * to trace, and past 64 bytes stored off the JS heap, so the scavenger never copies them), 2–9
- * slots on the first record (staggered), growing ×4 up to `capacity`; the payload columns
+ * slots on the first record (staggered), then `capacity` once those are full; the payload columns
  * (error, event, result) exist only once a payload other than `undefined` has been recorded — a
  * heartbeat that returns nothing has none. Measured on 500 tasks ticking every 20 ms: arrays grown
  * by `push` turned into 10–35 ms scavenges; a full-size array on the first record cost the first
@@ -89,11 +89,9 @@ export class HistoryRing implements TurnEndWork {
     if (next * 4 >= this.numbers.length && next < this.capacity) this.grow();
   }
 
-  /** Four times the slots (up to `capacity`); only before the ring wraps, so slots are in order. */
+  /** To its capacity, in one step; only before the ring wraps, so slots are in order. */
   private grow(): void {
-    // numbers.length is 4 × the current slots, which is also the new slot count.
-    const slots = Math.min(this.capacity, this.numbers.length);
-    const numbers = doubles(slots * 4);
+    const numbers = doubles(this.capacity * 4);
     numbers.set(this.numbers);
     this.numbers = numbers;
   }
@@ -124,10 +122,17 @@ export class HistoryRing implements TurnEndWork {
 }
 
 /**
- * Slots of a new history: 2 to 9, staggered from one ring to the next. It grows ×4 up to its
- * capacity, so a task's first run allocates little — and tasks that run together (500 on one
- * interval) grow on different ticks: grown in step, their histories' growth at the 4th, 16th
- * and 64th tick allocated ≈ 1.6 MB in one tick and made it 5–7 ms longer (the interval benchmark).
+ * Slots of a new history: 2 to 9, staggered from one ring to the next. When they are full the
+ * ring grows to its capacity in one step, so a task that runs once or twice allocates little —
+ * and tasks that run together (500 on one interval) grow on different ticks: grown in step,
+ * their histories' growth allocated ≈ 1.6 MB in one tick and made it 5–7 ms longer (the interval
+ * benchmark). One step, not ×4 steps up to the capacity: the last ×4 step came at a task's 32nd
+ * to 36th run, after the process had settled, and the new arrays' headers were what the
+ * scavenges of that second found alive (≈ 85 KB for 500 tasks, of the ≈ 125 KB a scavenge then
+ * copied; the interval benchmark alone, 8 alternating isolated runs: median p99 2.43 → 1.96 ms).
+ * By a task's 11th run its histograms (≈ 31 KB of native memory each with the default
+ * precision) exist too, so the full ring (≈ 3.2 KB off the JS heap at the default 100) is not what
+ * a task's memory hinges on.
  */
 const FIRST_SLOTS = 2;
 const FIRST_SLOTS_SPREAD = 8;

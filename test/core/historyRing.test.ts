@@ -41,8 +41,13 @@ describe('HistoryRing (column-wise, growing, then wrapping)', () => {
         if (numbers(ring) !== before) grewAt[i].add(k);
       });
     }
-    // Every ring reaches its capacity, and on any one record at most a quarter of them grow.
+    // Every ring reaches its capacity, each in one step by its 10th record, and on any one record
+    // at most a quarter of them grow.
     for (const ring of rings) expect(numbers(ring).length).toBe(400);
+    for (const grew of grewAt) {
+      expect(grew.size).toBe(1);
+      expect(Math.max(...grew)).toBeLessThan(10);
+    }
     for (let k = 0; k < 100; k++) expect(grewAt.filter((s) => s.has(k)).length).toBeLessThanOrEqual(4);
   });
 
@@ -55,7 +60,7 @@ describe('HistoryRing (column-wise, growing, then wrapping)', () => {
     expect(full.length).toBe(slots * 4); // full, not grown yet
     await new Promise((resolve) => setImmediate(resolve));
     const grown = numbers(ring);
-    expect(grown.length).toBe(Math.min(100, slots * 4) * 4);
+    expect(grown.length).toBe(100 * 4); // to its capacity, in one step
     ring.record(1, slots, slots, slots, 'succeeded', undefined, undefined, undefined);
     expect(numbers(ring)).toBe(grown);
     expect(ring.toArray('t').map((e) => e.firedAt)).toEqual(Array.from({ length: slots + 1 }, (_, k) => k));
