@@ -68,8 +68,8 @@ export const FLUSH_SPREAD = 8;
  * one-time task — never pays for one). It holds one 8-byte counter per sub-bucket: ≈ 31 KB of native memory with the
  * defaults (`figures: 2`, up to 24 h), ≈ 1 KB with `figures: 1` (quantiles within ≈ 6 %); each
  * halving of `highestMs` saves ≈ 1 KB at `figures: 2`. Node's JS wrapper of a histogram adds
- * ≈ 1 KB of heap; the buffer (a `Float64Array`, allocated on the first value) ≈ 0.2 KB of heap
- * and up to ≈ 0.5 KB off it.
+ * ≈ 1 KB of heap; the buffer (a `Float64Array` of 4–11 doubles, allocated on the first value)
+ * ≈ 0.2 KB.
  *
  * Cost: `record` is a multiplication, a clamp, an array store and a few field updates, and every
  * `flushAt` values, that many native calls back to back on one warm histogram. The scheduler
