@@ -89,6 +89,11 @@ export class ReadyQueue<T extends Prioritized> {
     return this.bucketFirst() ? this.heap[0].headTask() : (this.overflow.peek() as WaitingRun<T>).task;
   }
 
+  /** Ordering key of the first run (its priority, or with aging its aged key); only when `size > 0`. */
+  peekKey(): number {
+    return this.bucketFirst() ? this.heap[0].headKey : this.overflow.peekKey();
+  }
+
   /** Removes the first run, copying it into {@link out}; only when `size > 0`. */
   shift(): void {
     const out = this.out;
