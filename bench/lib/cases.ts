@@ -65,6 +65,7 @@ export const GROUPS: Group[] = [
       { metric: 'waitP50', title: 'wait p50 ms' },
       { metric: 'waitP99', title: 'wait p99 ms' },
       { metric: 'waitMax', title: 'wait max ms' },
+      { metric: 'waitsOver500usPct', title: 'waits ≥ 0.5 ms %' },
       { metric: 'busyRunsPerSec', title: 'busy runs/s' },
     ],
     ratio: { metric: 'waitP99', title: 'p99 vs ours', reference: oursRow() },
