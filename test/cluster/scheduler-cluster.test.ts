@@ -104,6 +104,17 @@ function wokeLatePast(r: Replica, task: string, g: number): boolean {
   return of(r, 'claim', task).some((m) => (m.scheduledAt as number) < g && (m.calledAt as number) >= g);
 }
 
+/**
+ * For a failure message: `r`'s claims and skips of `task` within three steps of `g` (its clock),
+ * and the outage's instants — what a replica that neither claimed `g` nor woke late past it did.
+ */
+function around(r: Replica, task: string, g: number): string {
+  const near = (t: unknown) => typeof t === 'number' && Math.abs(t - g) <= 3 * STEP[task];
+  const claims = of(r, 'claim', task).filter((m) => near(m.scheduledAt) || near(m.calledAt));
+  const skips = of(r, 'skipped', task).filter((m) => near(m.clock));
+  return `near it: ${JSON.stringify({ claims, skips })}`;
+}
+
 /** The replicas (of `replicas`) whose timer fired occurrence `g`: all but those that woke late past it. */
 const firedBy = (replicas: readonly Replica[], task: string, g: number) => replicas.filter((r) => !wokeLatePast(r, task, g));
 
@@ -323,7 +334,7 @@ describe("scope: 'cluster' on Redis, three processes with skewed clocks", () => 
         const runs = all.filter((t) => t === g).length;
         // Each replica claimed the occurrence once, unless its timer woke late past it (see wokeLatePast).
         const fired = firedBy(replicas, task, g);
-        for (const r of replicas) expect(claimsOf(r, task, g).length, `${r.label} claims of ${task} @ ${g}`).toBe(fired.includes(r) ? 1 : 0);
+        for (const r of replicas) expect(claimsOf(r, task, g).length, `${r.label} claims of ${task} @ ${g}; ${around(r, task, g)}`).toBe(fired.includes(r) ? 1 : 0);
         const claims = fired.map((r) => claimsOf(r, task, g)[0]);
         const reasons = claims.map((c) => (c.owned === true ? 'owned' : (c.reason as string)));
         // Claimed (wall clock) before the kill began: the claim was answered by a live server.
