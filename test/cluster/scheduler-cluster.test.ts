@@ -112,7 +112,10 @@ function around(r: Replica, task: string, g: number): string {
   const near = (t: unknown) => typeof t === 'number' && Math.abs(t - g) <= 3 * STEP[task];
   const claims = of(r, 'claim', task).filter((m) => near(m.scheduledAt) || near(m.calledAt));
   const skips = of(r, 'skipped', task).filter((m) => near(m.clock));
-  return `near it: ${JSON.stringify({ claims, skips })}`;
+  const all = of(r, 'claim', task);
+  const started = startedClock(r);
+  const first = all.length > 0 ? all[0].scheduledAt : null;
+  return `near it: ${JSON.stringify({ claims, skips, started, firstClaimed: first, claimsBefore: all.filter((m) => (m.scheduledAt as number) < g).length })}`;
 }
 
 /** The replicas (of `replicas`) whose timer fired occurrence `g`: all but those that woke late past it. */
