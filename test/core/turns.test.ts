@@ -4,6 +4,7 @@
 // every step is a setImmediate, whose order Node fixes.
 import { Subject, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scheduler, eventTrigger } from '../../src/index';
 
@@ -170,5 +171,70 @@ describe('the start budget of a turn', () => {
     await immediate();
     expect(runs).toBe(2500);
     await scheduler.stop();
+  });
+});
+
+describe('turns on a real clock: random workloads', () => {
+  interface Fire {
+    readonly task: number;
+    /** The setImmediate step at which it is emitted. */
+    readonly step: number;
+    /** setImmediate hops its run waits before it ends (0: it ends in a microtask). */
+    readonly hops: number;
+  }
+  const workload = fc.record({
+    maxRunningTasks: fc.integer({ min: 1, max: 3 }),
+    priorities: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
+    fires: fc.array(fc.record({ task: fc.nat(), step: fc.integer({ min: 0, max: 6 }), hops: fc.integer({ min: 0, max: 3 }) }), {
+      minLength: 1,
+      maxLength: 30,
+    }),
+  });
+
+  it('starts every fire once, never more than the limit at once, never while a more urgent fire waits, and leaves nothing waiting', async () => {
+    await fc.assert(
+      fc.asyncProperty(workload, async ({ maxRunningTasks, priorities, fires: raw }) => {
+        const fires: Fire[] = raw.map((f) => ({ ...f, task: f.task % priorities.length }));
+        const scheduler = new Scheduler({ maxRunningTasks });
+        const subjects = priorities.map(() => new Subject<number>());
+        const waiting = new Set<number>(); // emitted, not started (by fire index)
+        const started: number[] = [];
+        const faults: string[] = [];
+        priorities.forEach((priority, t) =>
+          scheduler.addTask({
+            name: `t${t}`,
+            priority,
+            overlap: 'allow',
+            triggers: [eventTrigger(subjects[t])],
+            run: async (_args, ctx) => {
+              const id = ctx.event as number;
+              waiting.delete(id);
+              started.push(id);
+              if (scheduler.runningCount > maxRunningTasks) faults.push(`${scheduler.runningCount} running`);
+              for (const other of waiting) {
+                if (priorities[fires[other].task] < priority) faults.push(`fire ${id} (priority ${priority}) started while ${other} waited`);
+              }
+              for (let i = 0; i < fires[id].hops; i++) await immediate();
+            },
+          }),
+        );
+        scheduler.start();
+        for (let step = 0; step <= 6; step++) {
+          fires.forEach((f, id) => {
+            if (f.step !== step) return;
+            waiting.add(id);
+            subjects[f.task].next(id);
+          });
+          await immediate();
+        }
+        for (let i = 0; i < 50 && (scheduler.runningCount > 0 || scheduler.pendingCount > 0); i++) await immediate();
+        const idle = scheduler.runningCount === 0 && scheduler.pendingCount === 0;
+        await scheduler.stop();
+        expect(faults).toEqual([]);
+        expect(idle).toBe(true);
+        expect([...started].sort((a, b) => a - b)).toEqual(fires.map((_, id) => id));
+      }),
+      { numRuns: 60 },
+    );
   });
 });
