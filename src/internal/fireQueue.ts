@@ -60,11 +60,12 @@ export const CHUNK_LAYOUT_ANCHOR = new Chunk<never>(FIRST_CHUNK);
  * fires is young (≈ 20 % of a 200 000-fire dispatch).
  *
  * The columns are cut into chunks (of 8 fires, doubling up to {@link MAX_CHUNK}), linked oldest to
- * newest (like Node's own next-tick queue): pushing never copies what is already queued, a
- * drained chunk is recycled (one spare is kept) or freed, so memory follows the backlog down. Two other layouts
- * were measured and dropped: one growable ring (re-growing it after every drained flood cost more
- * than the dispatch; `new Array(n)` of a large `n` is a slow dictionary-mode array) and plain
- * arrays trimmed with `copyWithin` (a third of the dispatch time went into pushing and trimming).
+ * newest (like Node's own next-tick queue): pushing never copies what is already queued, a drained
+ * chunk is recycled (one spare is kept) or freed, so memory follows the backlog down. Two other
+ * layouts were measured and dropped: one growable ring (re-growing it after every drained flood
+ * cost more than the dispatch; `new Array(n)` of a large `n` is a slow dictionary-mode array) and
+ * plain arrays trimmed with `copyWithin` (a third of the dispatch time went into pushing and
+ * trimming).
  *
  * Reading is by the head accessors and {@link FireQueue.shift}, which copies the head into a
  * caller-owned {@link FireOut} — again without allocating.

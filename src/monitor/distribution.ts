@@ -63,13 +63,13 @@ export const FLUSH_SPREAD = 8;
  * {@link Distribution.snapshot}, so 0 ms reads back as exactly 0.
  *
  * Memory: recorded values wait in a small array of this distribution (4–11 of them, staggered per
- * instance) that is moved into the native histogram when it fills. The histogram is created on
- * the first such flush or on a snapshot of two values or more (a task that runs once — every
- * one-time task — never pays for one). It holds one 8-byte counter per sub-bucket: ≈ 31 KB of native memory with the
- * defaults (`figures: 2`, up to 24 h), ≈ 1 KB with `figures: 1` (quantiles within ≈ 6 %); each
- * halving of `highestMs` saves ≈ 1 KB at `figures: 2`. Node's JS wrapper of a histogram adds
- * ≈ 1 KB of heap; the buffer (a `Float64Array` of 4–11 doubles, allocated on the first value)
- * ≈ 0.2 KB.
+ * instance) that is moved into the native histogram when it fills. The histogram is created on the
+ * first such flush or on a snapshot of two values or more (a task that runs once — every one-time
+ * task — never pays for one). It holds one 8-byte counter per sub-bucket: ≈ 31 KB of native memory
+ * with the defaults (`figures: 2`, up to 24 h), ≈ 1 KB with `figures: 1` (quantiles within ≈ 6 %);
+ * each halving of `highestMs` saves ≈ 1 KB at `figures: 2`. Node's JS wrapper of a histogram
+ * adds ≈ 1 KB of heap; the buffer (a `Float64Array` of 4–11 doubles, allocated on the first
+ * value) ≈ 0.2 KB.
  *
  * Cost: `record` is a multiplication, a clamp, an array store and a few field updates, and every
  * `flushAt` values, that many native calls back to back on one warm histogram. The scheduler
