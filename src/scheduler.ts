@@ -744,12 +744,19 @@ export class Scheduler implements TaskOwner {
    * has no loop phases and never holds.
    */
   private holdForUrgent(): boolean {
-    if (this.turnStarts !== 0 || this.clock.virtual || !this.slotFree()) return false;
-    if (this.ready.peekTask().priority <= this.mostUrgentPriority()) return false;
+    if (!this.keepsSlotFrom(this.ready.peekTask()) || !this.slotFree()) return false;
     const key = this.ready.peekKey();
     if (key < this.holdBelow) this.holdBelow = key;
     this.armTurnEnd();
     return true;
+  }
+
+  /**
+   * Whether a slot freed now would be kept from a fire of `task` ({@link holdForUrgent}): nothing
+   * has started this turn, the clock is real, and some registered task is more urgent.
+   */
+  private keepsSlotFrom(task: TaskRecord): boolean {
+    return this.turnStarts === 0 && !this.clock.virtual && task.priority > this.mostUrgentPriority();
   }
 
   /** The lowest priority number among registered tasks: no fire can be more urgent than it. */
@@ -973,9 +980,11 @@ export class Scheduler implements TaskOwner {
     const execution = watching
       ? new ExecutionRecord(task.id, attempt.attempt, firedAt, startedAt, endedAt, status, error, attempt.event, result)
       : undefined;
+    // Whether endRun started the task's next held fire: its run is code run since endedAt.
+    let startedNext = false;
     if (status === 'succeeded') {
       if (execution !== undefined) this.emit('run-succeeded', { taskId: task.id, attempt: attempt.attempt, status, execution });
-      this.endRun(task);
+      startedNext = this.endRun(task, watching || this.otel !== null ? NaN : endedAt);
     } else {
       if (execution !== undefined) this.emit('run-failed', { taskId: task.id, attempt: attempt.attempt, status, error, execution });
       const retry = task.retry;
@@ -990,10 +999,10 @@ export class Scheduler implements TaskOwner {
     // `stopping`, which stop() sets and would otherwise deoptimize every scheduler's settle.
     if (this.lifecycle === 'stopping' && this.running === 0) this.finishStop(true);
     // endedAt is still "now" for the next start unless other code ran since it was read: event
-    // listeners or OpenTelemetry hooks, a retry started at once (requeue drains), or the
-    // teardown of a retired task's triggers.
+    // listeners or OpenTelemetry hooks, a retry started at once (requeue drains), the run endRun
+    // started, or the teardown of a retired task's triggers.
     else if (this.ready.size === 0 || !this.holdForUrgent()) {
-      this.drain(watching || this.otel !== null || status !== 'succeeded' || task.removed ? NaN : endedAt);
+      this.drain(startedNext || watching || this.otel !== null || status !== 'succeeded' || task.removed ? NaN : endedAt);
     }
   }
 
@@ -1031,17 +1040,59 @@ export class Scheduler implements TaskOwner {
     this.endRun(task);
   }
 
-  /** A run of `task` has ended (no more attempts): lets its next held fire become eligible. */
-  private endRun(task: TaskRecord): void {
+  /**
+   * A run of `task` has ended (no more attempts): lets its next held fire become eligible. When
+   * that fire would be the only one waiting and {@link drain} would start it at once, it starts
+   * here, without the round trip through the ready queue: a 'queue' task's backlog drains that
+   * much faster (a million queued fires behind one busy task, 14 alternating isolated runs: median
+   * ≈ 2.25M → ≈ 2.67M runs/s). `now` is as for {@link drain}. Returns whether a run started.
+   */
+  private endRun(task: TaskRecord, now = NaN): boolean {
     task.activeRuns--;
     const queue = task.queue;
+    let started = false;
     if (task.activeRuns === 0 && queue !== null && queue.size > 0 && !task.removed) {
-      const out = this.ready.out;
+      const ready = this.ready;
+      const out = ready.out;
       queue.shift(out);
-      this.ready.push(task, out.at, out.seq, out.event, out.ack, out.kind);
-      this.ready.releaseOut();
+      const event = out.event;
+      const ack = out.ack;
+      ready.releaseOut();
+      if (this.startsAtOnce(task)) {
+        // Inside `draining`, as a start from drain is: a run that ends synchronously leaves the
+        // next fire in the ready queue for the caller's drain, instead of starting it recursively.
+        this.draining = true;
+        try {
+          this.startRun(task, out.at, event, ack, out.seq, out.kind, 0, now);
+        } finally {
+          this.draining = false;
+        }
+        started = true;
+      } else {
+        ready.push(task, out.at, out.seq, event, ack, out.kind);
+      }
     }
     this.maybeRetire(task);
+    return started;
+  }
+
+  /**
+   * Whether a fire of `task` that a slot just freed would, as the only one waiting, start right
+   * now: nothing else waits, no drain is under way, the task is not paused or held back by a
+   * resource limit, no slot is kept for a more urgent fire (already, or by this one's end), and a
+   * slot and the turn's budget are free (`canDispatch` last: it notes a spent budget, for the
+   * turn's end to drain).
+   */
+  private startsAtOnce(task: TaskRecord): boolean {
+    return (
+      this.ready.size === 0 &&
+      !this.draining &&
+      !task.paused &&
+      this.holdBelow === Infinity &&
+      !this.keepsSlotFrom(task) &&
+      !this.mustHold(task) &&
+      this.canDispatch()
+    );
   }
 
   /** Removes a task whose triggers are all one-time once they have fired and its runs ended. */
