@@ -744,7 +744,7 @@ export class Scheduler implements TaskOwner {
    * has no loop phases and never holds.
    */
   private holdForUrgent(): boolean {
-    if (!this.keepsSlotFrom(this.ready.peekTask()) || !this.slotFree()) return false;
+    if (!this.mayKeepSlots() || !this.slotFree() || !this.outranked(this.ready.peekTask())) return false;
     const key = this.ready.peekKey();
     if (key < this.holdBelow) this.holdBelow = key;
     this.armTurnEnd();
@@ -752,11 +752,16 @@ export class Scheduler implements TaskOwner {
   }
 
   /**
-   * Whether a slot freed now would be kept from a fire of `task` ({@link holdForUrgent}): nothing
-   * has started this turn, the clock is real, and some registered task is more urgent.
+   * Whether a freed slot may be kept for a more urgent fire ({@link holdForUrgent}): on a real
+   * clock, before this turn's first start.
    */
-  private keepsSlotFrom(task: TaskRecord): boolean {
-    return this.turnStarts === 0 && !this.clock.virtual && task.priority > this.mostUrgentPriority();
+  private mayKeepSlots(): boolean {
+    return this.turnStarts === 0 && !this.clock.virtual;
+  }
+
+  /** Whether some registered task is more urgent than `task`. */
+  private outranked(task: TaskRecord): boolean {
+    return task.priority > this.mostUrgentPriority();
   }
 
   /** The lowest priority number among registered tasks: no fire can be more urgent than it. */
@@ -1089,7 +1094,7 @@ export class Scheduler implements TaskOwner {
       !this.draining &&
       !task.paused &&
       this.holdBelow === Infinity &&
-      !this.keepsSlotFrom(task) &&
+      !(this.mayKeepSlots() && this.outranked(task)) &&
       !this.mustHold(task) &&
       this.canDispatch()
     );
