@@ -3,13 +3,20 @@
 // that the shortcut starts exactly what the ready queue would have: in order, after more urgent
 // fires, never for a paused task, and without recursion through a backlog of synchronous runs.
 import { NEVER, Subject } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { Scheduler, eventTrigger, type OverlapPolicy } from '../../src/index';
+import { Scheduler, eventTrigger, type OverlapPolicy, type TaskContext } from '../../src/index';
 import { FakeSampler } from '../integration/support';
 import { atFrame, guard, newTestScheduler, work } from '../scheduler/helpers';
 
 /** Resolves in the check phase of the next loop iteration (after the immediates queued before). */
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A task's run that notes `event@frame` in `started` and lasts 10 frames. */
+const startsFor10 = (ts: TestScheduler, started: string[]) => (_args: unknown, ctx: TaskContext) => {
+  started.push(`${ctx.event}@${ts.now()}`);
+  return work(ts, 10);
+};
 
 describe("the next held fire of a 'queue' task", () => {
   it('drains a backlog of synchronous runs in fire order, without growing the stack', () => {
@@ -56,19 +63,13 @@ describe("the next held fire of a 'queue' task", () => {
         priority: 5,
         overlap: 'queue',
         triggers: [eventTrigger(low)],
-        run: (_args, ctx) => {
-          started.push(`${ctx.event}@${ts.now()}`);
-          return work(ts, 10);
-        },
+        run: startsFor10(ts, started),
       });
       scheduler.addTask({
         name: 'high',
         priority: 0,
         triggers: [eventTrigger(high)],
-        run: (_args, ctx) => {
-          started.push(`${ctx.event}@${ts.now()}`);
-          return work(ts, 10);
-        },
+        run: startsFor10(ts, started),
       });
       scheduler.start();
       low.next('low-1');
@@ -90,10 +91,7 @@ describe("the next held fire of a 'queue' task", () => {
         name: 'paused',
         overlap: 'queue',
         triggers: [eventTrigger(events)],
-        run: (_args, ctx) => {
-          started.push(`${ctx.event}@${ts.now()}`);
-          return work(ts, 10);
-        },
+        run: startsFor10(ts, started),
       }).id;
       scheduler.start();
       events.next('a');
