@@ -47,6 +47,21 @@ export class Run implements WaitingRun<TaskRecord> {
  * @internal fields below the TaskContext ones belong to the scheduler.
  */
 export class Attempt implements TaskContext {
+  /**
+   * One attempt that lives as long as this class and holds nothing. V8 keeps an object layout (a
+   * "map") only while some object has it, and throws away optimized code that checks a layout it
+   * collects (--trace-deopt: "weak objects"). Between bursts no attempt need be alive — every run
+   * has ended — so a full collection at idle took the attempt's layout with it, and the next burst
+   * ran the dispatch path unoptimized until V8 recompiled it.
+   *
+   * A static field, so that the class itself holds it: as a module-level constant that nothing
+   * read, it was dropped by the build's tree-shaking (the published bundle had no anchor), and in
+   * the benchmark's bundle it did not outlive the module's evaluation — the layout died at the
+   * first full collection after a burst all the same.
+   * @internal
+   */
+  static readonly layoutAnchor: Attempt = new Attempt(null as unknown as TaskRecord, 0.5, undefined, 1, 0.5);
+
   readonly event: unknown;
   readonly firedAt: number;
   /** @internal index in the scheduler's in-flight list; -1 before the attempt starts and once it has settled */
@@ -94,16 +109,6 @@ export class Attempt implements TaskContext {
     (extras.controller ??= new AbortController()).abort(reason);
   }
 }
-
-/**
- * One attempt that lives as long as this module and holds nothing. V8 keeps an object layout (a
- * "map") only while some object has it, and throws away optimized code that checks a layout it
- * collects (--trace-deopt: "weak objects"). Between bursts no attempt need be alive — every run
- * has ended — so a full collection at idle took the attempt's layout with it, and the next burst
- * ran the dispatch path unoptimized until V8 recompiled it.
- * @internal
- */
-export const ATTEMPT_LAYOUT_ANCHOR = new Attempt(null as unknown as TaskRecord, 0.5, undefined, 1, 0.5);
 
 /**
  * The parts of an attempt that only some attempts need, in one object made for those attempts, so

@@ -5,6 +5,13 @@ const MAX_CHUNK = 1024;
 
 /** One fixed-size segment of a {@link FireQueue}: a column per field. */
 class Chunk<T> {
+  /**
+   * One empty chunk that lives as long as this class, so that the chunk layout outlives the chunks
+   * of a drained queue (a drained queue frees its large chunks; see `Attempt.layoutAnchor` in
+   * run.ts for why a layout must not die, and why the class holds it).
+   */
+  static readonly layoutAnchor: Chunk<never> = new Chunk<never>(FIRST_CHUNK);
+
   readonly tasks: Array<T | undefined>;
   readonly ats: Float64Array;
   readonly seqs: Float64Array;
@@ -36,13 +43,6 @@ class Chunk<T> {
     return this.kinds === null ? this.kind0 : (this.kinds[i] as string);
   }
 }
-
-/**
- * One empty chunk that lives as long as this module, so that the chunk layout outlives the chunks
- * of a drained queue (a drained queue frees its large chunks; see `ATTEMPT_LAYOUT_ANCHOR` in
- * run.ts for why a layout must not die). @internal
- */
-export const CHUNK_LAYOUT_ANCHOR = new Chunk<never>(FIRST_CHUNK);
 
 /**
  * A FIFO of waiting fires, kept column-wise: one array per field (task, fire time, sequence

@@ -138,6 +138,59 @@ console.log(JSON.stringify({ esm, cjs }));`,
     expect(output.esm).toEqual(expect.arrayContaining(['Scheduler', 'periodicTrigger', 'eventTrigger', 'oneTimeTrigger', 'SchedulerError']));
   });
 
+  it('keeps the hot path optimized across a full GC between bursts (its object layouts outlive the runs)', () => {
+    // V8 keeps an object layout (map) only while an object has it, and throws away optimized code
+    // that checks a layout the GC collects ("reason: weak objects"). Between bursts no attempt or
+    // queue chunk need be alive, so the built package must keep one of each (their classes'
+    // `layoutAnchor`): before, tree-shaking had dropped both, and every full GC after a burst took
+    // the dispatch path's optimized code with it. One long-lived scheduler, as in a daemon.
+    const file = join(project, 'layouts.mjs');
+    writeFileSync(
+      file,
+      `import { Subject } from 'rxjs';
+import { Scheduler, eventTrigger } from 'rx-background-tasks';
+const scheduler = new Scheduler({ maxRunningTasks: 8 });
+const subjects = Array.from({ length: 10 }, () => new Subject());
+let started = 0;
+const noop = async () => {};
+for (let p = 0; p < 10; p++) {
+  scheduler.addTask({ name: 'p' + p, priority: p, overlap: 'allow', triggers: [eventTrigger(subjects[p])], run: () => { started++; return noop(); } });
+}
+scheduler.start();
+async function burst(n) {
+  for (let i = 0; i < n; i++) subjects[(i * 7) % 10].next(i);
+  while (scheduler.runningCount > 0 || scheduler.pendingCount > 0) await new Promise((r) => setImmediate(r));
+}
+for (let round = 0; round < 4; round++) await burst(20000);
+console.log('--- full gc ---');
+gc();
+gc();
+await burst(20000);
+await scheduler.stop();
+console.log(JSON.stringify({ started }));
+`,
+    );
+    const result = spawnSync(process.execPath, ['--expose-gc', '--trace-opt', '--trace-deopt', file], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(JSON.parse(lines.filter((l) => l.startsWith('{')).pop() ?? '{}')).toEqual({ started: 100_000 });
+    // Not vacuous: the dispatch path was optimized before the GC.
+    const gcAt = lines.indexOf('--- full gc ---');
+    expect(gcAt).toBeGreaterThan(0);
+    expect(lines.slice(0, gcAt).some((l) => /completed optimizing .*<JSFunction startRun /.test(l))).toBe(true);
+    // Only the script's own closures may lose code to a dead object (its per-burst promises).
+    const lost = lines
+      .map((l) => /<SharedFunctionInfo ([^>]*)>\) \(opt id \d+\) for deoptimization, reason: weak objects/.exec(l)?.[1])
+      .filter((name): name is string => name !== undefined && !['burst', 'run', ''].includes(name));
+    expect(lost).toEqual([]);
+  }, 90_000);
+
   describe.runIf(existsSync(join(root, 'operators', 'index.ts')))('rx-background-tasks/operators', () => {
     it('resolves through the exports map in CJS and ESM', () => {
       expect(existsSync(join(dist, 'operators', 'index.js')), 'dist/operators/index.js').toBe(true);
