@@ -77,6 +77,18 @@ export class Clock {
 }
 
 class ChunkedTimer implements TimerHandle {
+  /**
+   * A timer that lives as long as this class and never armed anything (its clock is inert), so that
+   * the timer layout outlives the timers of a burst (see `Attempt.layoutAnchor` in run.ts). Its
+   * due time is a fraction, as real ones are doubles: a whole number would give the field a
+   * narrower representation, and the first real timer a new layout that nothing keeps.
+   */
+  static readonly layoutAnchor: ChunkedTimer = new ChunkedTimer(
+    { now: () => 0, chunkMs: Infinity, arm: () => null, disarm: () => {} } as unknown as Clock,
+    0.5,
+    () => {},
+  );
+
   /** What the clock armed for the current chunk; null once it ran or was cancelled. */
   private armed: unknown = null;
   private final = false;

@@ -140,10 +140,12 @@ console.log(JSON.stringify({ esm, cjs }));`,
 
   it('keeps the hot path optimized across a full GC between bursts (its object layouts outlive the runs)', () => {
     // V8 keeps an object layout (map) only while an object has it, and throws away optimized code
-    // that checks a layout the GC collects ("reason: weak objects"). Between bursts no attempt or
-    // queue chunk need be alive, so the built package must keep one of each (their classes'
-    // `layoutAnchor`): before, tree-shaking had dropped both, and every full GC after a burst took
-    // the dispatch path's optimized code with it. One long-lived scheduler, as in a daemon.
+    // that checks a layout the GC collects ("reason: weak objects"). Between bursts no attempt,
+    // queue chunk, attempt extras or execution record need be alive, so the built package must
+    // keep one of each (their classes' `layoutAnchor`): before, tree-shaking had dropped the first
+    // two, and every full GC after a burst took the dispatch path's optimized code with it. One
+    // long-lived scheduler, as in a daemon. (Not covered: tasks with a timeout, whose runs inline
+    // Node's own timer code, which loses its layouts the same way.)
     const file = join(project, 'layouts.mjs');
     writeFileSync(
       file,
@@ -154,8 +156,12 @@ const subjects = Array.from({ length: 10 }, () => new Subject());
 let started = 0;
 const noop = async () => {};
 for (let p = 0; p < 10; p++) {
-  scheduler.addTask({ name: 'p' + p, priority: p, overlap: 'allow', triggers: [eventTrigger(subjects[p])], run: () => { started++; return noop(); } });
+  // Half the tasks retry (their attempts carry extras); events$ is watched (records at each end).
+  const retry = p >= 5 ? { retry: { maxRetries: 1 } } : {};
+  scheduler.addTask({ name: 'p' + p, priority: p, overlap: 'allow', ...retry, triggers: [eventTrigger(subjects[p])], run: () => { started++; return noop(); } });
 }
+let ended = 0;
+scheduler.events$.subscribe((e) => { if (e.type === 'run-succeeded') ended++; });
 scheduler.start();
 async function burst(n) {
   for (let i = 0; i < n; i++) subjects[(i * 7) % 10].next(i);
@@ -167,7 +173,7 @@ gc();
 gc();
 await burst(20000);
 await scheduler.stop();
-console.log(JSON.stringify({ started }));
+console.log(JSON.stringify({ started, ended }));
 `,
     );
     const result = spawnSync(process.execPath, ['--expose-gc', '--trace-opt', '--trace-deopt', file], {
@@ -179,7 +185,7 @@ console.log(JSON.stringify({ started }));
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(JSON.parse(lines.filter((l) => l.startsWith('{')).pop() ?? '{}')).toEqual({ started: 100_000 });
+    expect(JSON.parse(lines.filter((l) => l.startsWith('{')).pop() ?? '{}')).toEqual({ started: 100_000, ended: 100_000 });
     // Not vacuous: the dispatch path was optimized before the GC.
     const gcAt = lines.indexOf('--- full gc ---');
     expect(gcAt).toBeGreaterThan(0);
