@@ -46,6 +46,16 @@ const oursRow =
   (row: Case, rows: Case[]): Case | undefined =>
     rows.find((r) => r.params.impl === impl && (!sameN || r.params.n === row.params.n));
 
+/** The columns of both registration tables (4a, 4b). */
+const REGISTRATION_COLUMNS: Column[] = [
+  { metric: 'n', title: 'tasks' },
+  { metric: 'registerMs', title: 'register ms' },
+  { metric: 'registerUsPerTask', title: 'µs/task' },
+  { metric: 'bytesPerTask', title: 'heap B/task' },
+  { metric: 'removeMs', title: 'remove ms' },
+  { metric: 'retainedPerTask', title: 'left after removal B/task' },
+];
+
 export const GROUPS: Group[] = [
   {
     id: 'dispatch',
@@ -102,28 +112,14 @@ export const GROUPS: Group[] = [
   {
     id: 'registration-interval',
     title: () => '4a. Registration — tasks on a 1-hour interval',
-    columns: [
-      { metric: 'n', title: 'tasks' },
-      { metric: 'registerMs', title: 'register ms' },
-      { metric: 'registerUsPerTask', title: 'µs/task' },
-      { metric: 'bytesPerTask', title: 'heap B/task' },
-      { metric: 'removeMs', title: 'remove ms' },
-      { metric: 'retainedPerTask', title: 'left after removal B/task' },
-    ],
+    columns: REGISTRATION_COLUMNS,
     ratio: { metric: 'bytesPerTask', title: 'B/task vs ours', reference: oursRow() },
     note: 'Heap (the JS heap plus ArrayBuffer contents) after a full GC, minus the baseline taken before registering; "left after removal" is the heap after removing every task (and dropping the bench\'s own handles) minus that baseline.',
   },
   {
     id: 'registration-cron',
     title: () => '4b. Registration — tasks on `0 * * * *`',
-    columns: [
-      { metric: 'n', title: 'tasks' },
-      { metric: 'registerMs', title: 'register ms' },
-      { metric: 'registerUsPerTask', title: 'µs/task' },
-      { metric: 'bytesPerTask', title: 'heap B/task' },
-      { metric: 'removeMs', title: 'remove ms' },
-      { metric: 'retainedPerTask', title: 'left after removal B/task' },
-    ],
+    columns: REGISTRATION_COLUMNS,
     ratio: { metric: 'bytesPerTask', title: 'B/task vs ours', reference: oursRow() },
     note: 'croner (~80 KB per job), node-cron (~150 µs per job) and RxJS + cron-parser (a parse per task) are measured at fewer tasks to stay within the time and memory budget; compare per-task columns.',
   },
